@@ -1,0 +1,39 @@
+# The two set-up commands: `make demo` and `make test`. Both create the virtualenv themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-output
+
+.PHONY: demo test lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when the project metadata changes.
+$(VENV)/.demo-installed: pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/auditor demo --output-dir $(DEMO_DIR)
+
+# System packages and the real services the tests use (Chromium, PostgreSQL, Jupyter, MLflow,
+# Ray, Azurite...) are installed by scripts/setup.d/*.sh, each idempotent and cached.
+test: $(VENV)/.test-installed
+	bash scripts/test-setup.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/aws_scan.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info $(DEMO_DIR) auditor-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""Options spelled the same on every scan command, and turning them into ScanOptions."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from auditor.config import ConfigError, load_config
+from auditor.findings import Severity
+from auditor.pipeline import ScanOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def split_multi(values: Iterable[str] | None) -> list[str]:
+    """Multi-valued options accept both repetition and commas: ``--regions a,b --regions c``."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def parse_fail_on(value: str) -> Severity | None:
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fail-on") from None
+
+
+_COMMON = [
+    click.option("--config", "config_path", type=click.Path(dir_okay=False), help="auditor.yaml with suppressions, severities, options."),
+    click.option("--format", "-f", "formats", multiple=True, help="Comma-separated: html,json,sarif,junit,csv,md (default html,json)."),
+    click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), help="Folder for auditor-<scope>-<UTC time>.<ext> files (never overwrites)."),
+    click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="One exact output path (one format)."),
+    click.option("--force", is_flag=True, help="Allow --output / --save-inventory to overwrite an existing file."),
+    click.option("--fail-on", default="high", show_default=True, help="Exit 1 on an unsuppressed failure at or above: critical|high|medium|low|info|none."),
+    click.option("--allow-partial", is_flag=True, help="Do not exit 3 when a source could not be fully read."),
+    click.option("--checks", "include_checks", multiple=True, help="Only these check ids (commas or repetition; 'bucket_*' prefixes)."),
+    click.option("--skip-checks", "exclude_checks", multiple=True, help="Skip these check ids."),
+    click.option("--checks-dir", "checks_dirs", multiple=True, type=click.Path(file_okay=False), help="Folder of your own checks."),
+    click.option("--framework", "frameworks", multiple=True, help="Limit compliance mapping to these framework ids."),
+    click.option("--save-inventory", type=click.Path(dir_okay=False, path_type=Path), help="Also write the collected inventory alone."),
+    click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Earlier result JSON: only new failures fail the run."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or summary output."),
+]
+
+
+def common_scan_options(func: F) -> F:
+    for option in reversed(_COMMON):
+        func = option(func)
+    return func
+
+
+COMMON_KEYS = (
+    "config_path", "formats", "output_dir", "output", "force", "fail_on", "allow_partial",
+    "include_checks", "exclude_checks", "checks_dirs", "frameworks", "save_inventory", "baseline", "quiet",
+)
+
+
+def scan_options(common: dict[str, Any]) -> ScanOptions:
+    """Pop the common options out of a command's kwargs and build ScanOptions."""
+    from auditor.reports import ReportError, parse_formats
+
+    values = {k: common.pop(k) for k in COMMON_KEYS if k in common}
+    config = load_config(values.get("config_path"))
+    try:
+        formats = parse_formats(values.get("formats") or ()) or ["html", "json"]
+    except ReportError as exc:
+        raise ConfigError(str(exc)) from exc
+    frameworks = split_multi(values.get("frameworks")) or None
+    return ScanOptions(
+        formats=formats,
+        output_dir=values.get("output_dir"),
+        output=values.get("output"),
+        force=bool(values.get("force")),
+        fail_on=parse_fail_on(values.get("fail_on") or "high"),
+        allow_partial=bool(values.get("allow_partial")),
+        include_checks=split_multi(values.get("include_checks")),
+        exclude_checks=split_multi(values.get("exclude_checks")),
+        checks_dirs=list(values.get("checks_dirs") or ()),
+        frameworks=frameworks,
+        save_inventory=values.get("save_inventory"),
+        baseline=values.get("baseline"),
+        quiet=bool(values.get("quiet")),
+        command=" ".join(shlex.quote(a) for a in ["auditor", *sys.argv[1:]]),
+        config=config,
+    )

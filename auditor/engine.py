@@ -1,0 +1,133 @@
+"""The engine: runs collectors concurrently, then every applicable check over every resource.
+
+It stamps what each check would otherwise repeat (resource identity, location, severity,
+controls, fingerprint) and isolates every check call: an exception becomes an ``error`` finding
+for that check and resource, never a crashed scan.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, date, datetime
+
+from auditor.collectors.base import CollectionError, CollectionSink, Collector
+from auditor.config import SuppressionRule
+from auditor.findings import Finding, Result, Severity, Status, Suppression, fingerprint
+from auditor.registry import CheckContext, CheckSpec, Registry
+from auditor.resources import Resource
+
+ControlsLookup = Callable[[str], dict[str, list[str]]]
+
+
+def collect(
+    collectors: Sequence[Collector],
+    *,
+    progress: Callable[[str], None] | None = None,
+    max_workers: int = 4,
+) -> CollectionSink:
+    """Run collectors side by side into one sink. A collector that raises is a recorded,
+    scan-incomplete error for its source, never a crash."""
+    sink = CollectionSink(progress=progress)
+    if not collectors:
+        return sink
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(collectors)))) as pool:
+        futures = {pool.submit(c.collect, sink): c for c in collectors}
+        for future in as_completed(futures):
+            collector = futures[future]
+            exc = future.exception()
+            if exc is not None:
+                sink.error(
+                    CollectionError(
+                        source=collector.name,
+                        message=f"collector failed: {type(exc).__name__}: {exc}",
+                        incomplete=True,
+                    )
+                )
+    return sink
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        context: CheckContext | None = None,
+        severity_overrides: dict[str, Severity] | None = None,
+        suppressions: Sequence[SuppressionRule] = (),
+        controls_for: ControlsLookup | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.registry = registry
+        self.context = context or CheckContext()
+        self.severity_overrides = dict(severity_overrides or {})
+        self.today = today or datetime.now(UTC).date()
+        self.active_rules = [r for r in suppressions if not r.expired(self.today)]
+        self.expired_rules = [r for r in suppressions if r.expired(self.today)]
+        self.controls_for = controls_for
+        self._controls_cache: dict[str, dict[str, list[str]]] = {}
+
+    def evaluate(self, resources: Iterable[Resource]) -> list[Finding]:
+        findings: list[Finding] = []
+        for resource in resources:
+            for spec in self.registry.for_kind(resource.kind):
+                if spec.applies_to(resource):
+                    findings.extend(self._run_one(spec, resource))
+        return findings
+
+    # -- internals ------------------------------------------------------------------------
+    def _run_one(self, spec: CheckSpec, resource: Resource) -> list[Finding]:
+        try:
+            results = spec.run(resource, self.context)
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+            results = [
+                Result(status=Status.ERROR, message=f"check raised {type(exc).__name__}: {exc}{where}")
+            ]
+        return [self._finding(spec, resource, r) for r in results]
+
+    def _controls(self, check_id: str) -> dict[str, list[str]]:
+        if self.controls_for is None:
+            return {}
+        if check_id not in self._controls_cache:
+            self._controls_cache[check_id] = self.controls_for(check_id)
+        return self._controls_cache[check_id]
+
+    def _suppression(self, spec: CheckSpec, resource: Resource, status: Status) -> Suppression | None:
+        if status != Status.FAIL:
+            return None
+        for ignore in resource.ignores:
+            if ignore.check == spec.id:
+                return Suppression(check=spec.id, resource=resource.ref.id, reason=ignore.reason, source="inline")
+        for rule in self.active_rules:
+            if rule.matches(spec.id, resource.ref.id, resource.ref.name):
+                return rule.as_suppression()
+        return None
+
+    def _finding(self, spec: CheckSpec, resource: Resource, result: Result) -> Finding:
+        ref = resource.ref
+        # model_construct: every value here is already typed; validation would only cost time.
+        return Finding.model_construct(
+            check_id=spec.id,
+            title=spec.title,
+            severity=self.severity_overrides.get(spec.id, spec.severity),
+            status=result.status,
+            message=result.message,
+            key=result.key,
+            resource_id=ref.id,
+            resource_kind=resource.kind,
+            resource_name=ref.name,
+            provider=str(ref.provider),
+            cloud=str(ref.cloud) if ref.cloud else None,
+            account=ref.account,
+            region=ref.region,
+            path=ref.path,
+            line=ref.line,
+            evidence=dict(result.evidence),
+            remediation=spec.remediation,
+            controls=self._controls(spec.id),
+            suppression=self._suppression(spec, resource, result.status),
+            fingerprint=fingerprint(spec.id, ref.id, result.key),
+        )

@@ -1,0 +1,113 @@
+"""What checks return (Result) and what the engine makes of it (Finding)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {text!r}; use one of {', '.join(s.value for s in cls)}") from None
+
+
+_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+
+
+class Result(BaseModel):
+    """One verdict of a check on one resource. ``key`` tells apart several results per resource."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    message: str = ""
+    key: str = ""
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+def passed(message: str = "", *, key: str = "", **evidence: Any) -> Result:
+    return Result(status=Status.PASS, message=message, key=key, evidence=evidence)
+
+
+def fail(message: str, *, key: str = "", **evidence: Any) -> Result:
+    return Result(status=Status.FAIL, message=message, key=key, evidence=evidence)
+
+
+def unknown(message: str, *, key: str = "", **evidence: Any) -> Result:
+    return Result(status=Status.UNKNOWN, message=message, key=key, evidence=evidence)
+
+
+class Suppression(BaseModel):
+    """The rule that suppressed a failure (kept on the finding, which stays ``fail``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check: str
+    resource: str = "*"
+    reason: str
+    expires: date | None = None
+    source: str = Field(default="config", description="config, inline (IaC comment) or baseline")
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    title: str
+    severity: Severity
+    status: Status
+    message: str = ""
+    key: str = ""
+    resource_id: str
+    resource_kind: str
+    resource_name: str
+    provider: str
+    cloud: str | None = None
+    account: str | None = None
+    region: str | None = None
+    path: str | None = None
+    line: int | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    remediation: str = ""
+    controls: dict[str, list[str]] = Field(default_factory=dict, description="framework id -> control ids")
+    suppression: Suppression | None = None
+    fingerprint: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    @property
+    def active_failure(self) -> bool:
+        return self.status == Status.FAIL and self.suppression is None
+
+
+def fingerprint(check_id: str, resource_id: str, key: str = "") -> str:
+    """Stable across runs and checkouts: IaC and file ids are already relative to the scan root."""
+    digest = hashlib.sha256(f"{check_id}\x1f{resource_id}\x1f{key}".encode()).hexdigest()
+    return digest[:32]

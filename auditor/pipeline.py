@@ -1,0 +1,255 @@
+"""collect → evaluate → map → render, shared by every ``auditor scan`` source and ``evaluate``.
+
+Exit codes, first match wins: 2 usage or config error (raised as ConfigError before we get
+here); 3 the scan was incomplete unless ``allow_partial``; 1 an unsuppressed failure at or above
+``fail_on`` (baseline failures excepted); 0 otherwise. Unknown and error results never give 1.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor import __version__, compliance
+from auditor.collectors.base import CollectionError, Collector
+from auditor.config import AuditorConfig, ConfigError
+from auditor.engine import Engine, collect
+from auditor.findings import Finding, Severity, Status
+from auditor.registry import CheckContext, Registry, RegistryError
+from auditor.resources import Resource
+from auditor.result import (
+    BaselineChanges,
+    InventoryFile,
+    ScanMeta,
+    ScanResult,
+    ToolInfo,
+    inventory_to_list,
+)
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+@dataclass
+class ScanOptions:
+    formats: list[str] = field(default_factory=lambda: ["html", "json"])
+    output_dir: Path | None = None
+    output: Path | None = None
+    force: bool = False
+    fail_on: Severity | None = Severity.HIGH
+    allow_partial: bool = False
+    include_checks: list[str] = field(default_factory=list)
+    exclude_checks: list[str] = field(default_factory=list)
+    checks_dirs: list[str] = field(default_factory=list)
+    frameworks: list[str] | None = None
+    save_inventory: Path | None = None
+    baseline: Path | None = None
+    store: str | None = None
+    no_store: bool = True
+    quiet: bool = False
+    command: str = ""
+    config: AuditorConfig = field(default_factory=AuditorConfig)
+
+
+def build_registry(options: ScanOptions) -> Registry:
+    cfg = options.config.checks
+    try:
+        registry = Registry.default([*cfg.dirs, *options.checks_dirs])
+        return registry.select([*cfg.include, *options.include_checks], [*cfg.exclude, *options.exclude_checks])
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _ran_by() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except Exception:
+        return socket.gethostname()
+
+
+def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> tuple[list[Finding], BaselineChanges]:
+    """Mark failures already present in the baseline so they do not fail the build."""
+    try:
+        baseline = ScanResult.load(baseline_path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--baseline {baseline_path}: cannot read it as an auditor result: {exc}") from exc
+    before = {f.fingerprint for f in baseline.findings if f.status == Status.FAIL}
+    now = {f.fingerprint for f in findings if f.status == Status.FAIL}
+    changes = BaselineChanges(
+        baseline_scan_id=baseline.scan.id,
+        baseline_digest=baseline.digest or None,
+        new=sorted(now - before),
+        resolved=sorted(before - now),
+        unchanged=len(now & before),
+    )
+    return list(findings), changes
+
+
+def evaluate_resources(
+    resources: Sequence[Resource],
+    errors: Sequence[CollectionError],
+    api_calls: dict[str, int],
+    *,
+    sources: Sequence[str],
+    scope: str,
+    options: ScanOptions,
+    started: datetime,
+    registry: Registry | None = None,
+) -> ScanResult:
+    registry = registry or build_registry(options)
+    cfg = options.config
+    frameworks = options.frameworks if options.frameworks is not None else cfg.frameworks
+    now = datetime.now(UTC)
+    context = CheckContext(now=now, options=cfg.checks.options, advisories=_advisories_if_needed(registry))
+    engine = Engine(
+        registry,
+        context=context,
+        severity_overrides=cfg.checks.severity,
+        suppressions=cfg.suppressions,
+        controls_for=compliance.controls_lookup(frameworks),
+    )
+    from auditor.linking import link
+
+    linked = link(list(resources))
+    findings = engine.evaluate(linked)
+    changes = None
+    if options.baseline is not None:
+        findings, changes = compare_with_baseline(findings, options.baseline)
+    controls, summaries = compliance.evaluate(findings, linked, frameworks, cfg.framework_scopes)
+    all_errors = list(errors) + [
+        CollectionError(
+            source="config",
+            message=f"suppression for {r.check} on {r.resource} expired on {r.expires}; it no longer applies",
+        )
+        for r in engine.expired_rules
+    ]
+    finished = datetime.now(UTC)
+    meta = ScanMeta(
+        id=str(uuid.uuid4()),
+        started=started,
+        finished=finished,
+        duration_seconds=round((finished - started).total_seconds(), 3),
+        sources=list(sources),
+        scope=scope,
+        command=options.command,
+        ran_by=_ran_by(),
+        config_hash=cfg.digest(),
+        check_catalog_version=registry.catalog_version(),
+        checks_run=registry.ids(),
+        frameworks=compliance.framework_versions(frameworks),
+        advisory_data_date=getattr(context.advisories, "data_date", None),
+        api_calls=dict(sorted(api_calls.items())),
+        api_calls_total=sum(api_calls.values()),
+        incomplete=any(e.incomplete for e in errors),
+    )
+    result = ScanResult(
+        tool=ToolInfo(version=__version__),
+        scan=meta,
+        inventory=inventory_to_list(linked),
+        findings=findings,
+        collection_errors=all_errors,
+        controls=controls,
+        frameworks=summaries,
+        changes=changes,
+    )
+    return result.with_digest()
+
+
+def _advisories_if_needed(registry: Registry) -> object | None:
+    """Load the advisory data only when a check that needs it will run."""
+    if not any(spec.id in ("service_vulnerable_version", "dependency_vulnerable") for spec in registry):
+        return None
+    try:
+        from auditor.advisories import AdvisoryDB
+    except ImportError:
+        return None
+    return AdvisoryDB.load_default()
+
+
+def exit_code(result: ScanResult, options: ScanOptions) -> int:
+    if result.scan.incomplete and not options.allow_partial:
+        return EXIT_INCOMPLETE
+    if options.fail_on is None:
+        return EXIT_OK
+    new = set(result.changes.new) if result.changes is not None else None
+    for finding in result.findings:
+        if not finding.active_failure or finding.severity.rank < options.fail_on.rank:
+            continue
+        if new is not None and finding.fingerprint not in new:
+            continue
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: Sequence[str]) -> int:
+    """Collect, evaluate, write reports, print the summary; returns the exit code."""
+    from auditor.console import Progress
+
+    registry = build_registry(options)  # usage errors (unknown check ids) before any API call
+    started = datetime.now(UTC)
+    with Progress(quiet=options.quiet) as progress:
+        sink = collect(collectors, progress=progress)
+    scope = "+".join(c.scope() for c in collectors) or "+".join(sources)
+    if options.save_inventory is not None:
+        save_inventory(
+            options.save_inventory, sink.resources, sink.errors, dict(sink.api_calls),
+            sources, scope, started, options.force,
+        )
+    result = evaluate_resources(
+        sink.resources,
+        sink.errors,
+        dict(sink.api_calls),
+        sources=sources,
+        scope=scope,
+        options=options,
+        started=started,
+        registry=registry,
+    )
+    return finish(result, options)
+
+
+def finish(result: ScanResult, options: ScanOptions) -> int:
+    """Write the reports, print the summary, and return the exit code."""
+    from auditor.console import print_summary
+    from auditor.reports import ReportError, write_reports
+
+    try:
+        paths = write_reports(
+            result, options.formats, output_dir=options.output_dir, output=options.output, force=options.force
+        )
+    except ReportError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not options.quiet:
+        print_summary(result)
+        for path in paths:
+            print(f"wrote {path}", file=sys.stderr)
+    return exit_code(result, options)
+
+
+def save_inventory(
+    path: Path,
+    resources: Sequence[Resource],
+    errors: Sequence[CollectionError],
+    api_calls: dict[str, int],
+    sources: Sequence[str],
+    scope: str,
+    collected: datetime,
+    force: bool,
+) -> None:
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; pass --force to overwrite it")
+    data = InventoryFile(
+        sources=list(sources),
+        scope=scope,
+        collected=collected,
+        inventory=inventory_to_list(list(resources)),
+        collection_errors=list(errors),
+        api_calls=api_calls,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data.model_dump_json(indent=2), encoding="utf-8")

@@ -1,0 +1,98 @@
+"""Reports are views over one immutable ScanResult; one module per format.
+
+Each format module exposes ``EXTENSION`` and ``render(result) -> str``. They are imported only
+when asked for, so a JSON-only CI run never loads Jinja2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from auditor.result import ScanResult
+
+FORMATS: dict[str, str] = {
+    "json": "auditor.reports.json_report",
+    "html": "auditor.reports.html",
+    "sarif": "auditor.reports.sarif",
+    "junit": "auditor.reports.junit",
+    "csv": "auditor.reports.csv_report",
+    "md": "auditor.reports.markdown",
+}
+
+
+class ReportError(Exception):
+    pass
+
+
+def parse_formats(values: Sequence[str]) -> list[str]:
+    """Accept repetition and commas: ``--format json,html --format sarif``."""
+    formats: list[str] = []
+    for value in values:
+        for item in value.split(","):
+            name = item.strip().lower()
+            if not name:
+                continue
+            if name == "markdown":
+                name = "md"
+            if name not in FORMATS:
+                raise ReportError(f"unknown format {name!r}; choose from {', '.join(FORMATS)}")
+            if name not in formats:
+                formats.append(name)
+    return formats
+
+
+def reporter(fmt: str) -> ModuleType:
+    return importlib.import_module(FORMATS[fmt])
+
+
+def render(result: ScanResult, fmt: str) -> str:
+    module = reporter(fmt)
+    text: str = module.render(result)
+    return text
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "scan"
+
+
+def write_reports(
+    result: ScanResult,
+    formats: Sequence[str],
+    *,
+    output_dir: Path | None = None,
+    output: Path | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Write each format. ``--output-dir`` gets ``auditor-<scope>-<UTC time>.<ext>`` files and
+    never overwrites an earlier scan's; ``--output`` is one exact path (refused if it exists,
+    unless ``force``)."""
+    written: list[Path] = []
+    if output is not None:
+        if len(formats) != 1:
+            raise ReportError("--output takes exactly one --format; use --output-dir for several")
+        if output.exists() and not force:
+            raise ReportError(f"{output} exists; pass --force to overwrite it or choose another path")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(result, formats[0]), encoding="utf-8")
+        return [output]
+    directory = output_dir or Path("auditor-output")
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = result.scan.started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if result.scan.started else (
+        datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
+    base = f"auditor-{_safe(result.scan.scope)}-{stamp}"
+    for fmt in formats:
+        ext = reporter(fmt).EXTENSION
+        path = directory / f"{base}{ext}"
+        n = 1
+        while path.exists():
+            path = directory / f"{base}-{n}{ext}"
+            n += 1
+        path.write_text(render(result, fmt), encoding="utf-8")
+        written.append(path)
+    return written

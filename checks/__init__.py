@@ -1,0 +1,1 @@
+"""Built-in checks, grouped by resource family. Installed as ``auditor.checks``."""

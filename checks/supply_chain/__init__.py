@@ -1,0 +1,1 @@
+"""Checks of the supply_chain family."""
