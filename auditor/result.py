@@ -87,6 +87,22 @@ class BaselineChanges(BaseModel):
     unchanged: int = 0
 
 
+class TrendPoint(BaseModel):
+    scan_id: str
+    started: datetime
+    failing_by_severity: dict[str, int] = Field(default_factory=dict)
+
+
+class HistoryInfo(BaseModel):
+    """Filled from the scan store: how this scan relates to earlier scans of the same scope."""
+
+    previous_scan_id: str | None = None
+    new: list[str] = Field(default_factory=list, description="fingerprints failing now, not in the previous scan")
+    resolved: list[str] = Field(default_factory=list, description="fingerprints failing before, not now")
+    first_seen: dict[str, datetime] = Field(default_factory=dict, description="fingerprint -> first scan it failed in")
+    trend: list[TrendPoint] = Field(default_factory=list, description="open failures by severity, oldest first")
+
+
 class ScanResult(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=False)
 
@@ -101,6 +117,7 @@ class ScanResult(BaseModel):
     controls: list[ControlResult] = Field(default_factory=list)
     frameworks: list[FrameworkSummary] = Field(default_factory=list)
     changes: BaselineChanges | None = None
+    history: HistoryInfo | None = None
     digest: str = Field(default="", description="SHA-256 of this document serialized with digest=''")
 
     # -- derived views --------------------------------------------------------------------
