@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -24,7 +24,7 @@ class Progress:
         self.interactive = self.stream.isatty()
         self.start = time.monotonic()
         self._console = Console(file=self.stream, stderr=True)
-        self._status = None
+        self._status: Any = None
 
     def __enter__(self) -> Progress:
         if self.interactive and not self.quiet:

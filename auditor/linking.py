@@ -24,9 +24,9 @@ def link(resources: Sequence[Resource]) -> list[Resource]:
     out: list[Resource] = []
     for res in resources:
         if isinstance(res, Service):
-            inst = by_ip.get(res.host)
-            if inst is not None:
-                res = _exposure(res, inst, rules)
+            match = by_ip.get(res.host)
+            if match is not None:
+                res = _exposure(res, match, rules)
         out.append(res)
     return out
 
