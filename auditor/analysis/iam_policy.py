@@ -319,9 +319,9 @@ def denies_insecure_transport(doc: dict[str, Any] | str | None) -> bool:
         ):
             continue
         for operator, key, values in _condition_items(stmt):
-            if key == "aws:securetransport" and operator.lower() in ("bool", "boolifexists"):
-                if any(v.lower() == "false" for v in values):
-                    return True
+            secure = key == "aws:securetransport" and operator.lower() in ("bool", "boolifexists")
+            if secure and any(v.lower() == "false" for v in values):
+                return True
     return False
 
 
