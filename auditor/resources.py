@@ -268,6 +268,9 @@ class Service(Resource):
     service: str | None = Field(default=None, description="fingerprint id: jupyter_server, mlflow, ray, ...")
     product: str | None = Field(default=None, description="display name, e.g. 'JupyterLab'")
     package: str | None = Field(default=None, description="PyPI package whose version was read")
+    package_ecosystem: str = Field(
+        default="PyPI", description="OSV ecosystem of `package` (PyPI; Go for Ollama; NVIDIA for Triton server versions)"
+    )
     version: str | None = None
     auth_required: bool | None = None
     auth_detail: str | None = None
