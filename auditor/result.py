@@ -53,6 +53,7 @@ class ControlEvidence(BaseModel):
     status: Status
     message: str = ""
     fingerprint: str
+    suppressed: bool = Field(default=False, description="a suppressed failure: shown, but it does not fail the control")
 
 
 class ControlResult(BaseModel):
@@ -67,6 +68,10 @@ class ControlResult(BaseModel):
     checks: list[str] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict, description="findings by status")
     evidence: list[ControlEvidence] = Field(default_factory=list)
+    intent: str = Field(default="", description="what the control asks for, in one line")
+    evidence_omitted: int = Field(
+        default=0, description="evidence items left out of `evidence` to keep the result small (counts stay exact)"
+    )
 
 
 class FrameworkSummary(BaseModel):
@@ -77,6 +82,7 @@ class FrameworkSummary(BaseModel):
     score: float | None = Field(default=None, description="passed / assessed technical+partial controls, 0..1")
     coverage: float | None = Field(default=None, description="assessed / all controls, 0..1")
     counts: dict[str, int] = Field(default_factory=dict, description="controls by status")
+    resources_in_scope: int | None = Field(default=None, description="how many inventory resources the scope kept")
 
 
 class BaselineChanges(BaseModel):
