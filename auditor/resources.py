@@ -250,7 +250,10 @@ class AuditTrail(Resource):
 
 
 class TLSInfo(Frozen):
-    version: str | None = None
+    version: str | None = Field(default=None, description="protocol negotiated by a current client, e.g. TLSv1.3")
+    min_version: str | None = Field(
+        default=None, description="lowest protocol the server accepted when offered TLS 1.0-1.1 only; None if not tested"
+    )
     cert_expired: bool | None = None
     cert_self_signed: bool | None = None
     cert_name_mismatch: bool | None = None
