@@ -10,7 +10,8 @@ from auditor.registry import CheckContext, check
 from auditor.resources import Role
 
 _DEFAULT_MAX_AGE_DAYS = 90
-_KEY_HOLDERS = ("user", "service_account")
+# Who holds long-lived keys: IAM users on AWS; user-managed keys of service accounts on GCP.
+_KEY_HOLDERS = {"aws": "user", "gcp": "service_account"}
 
 
 @check(
@@ -56,8 +57,8 @@ def user_console_without_mfa(role: Role) -> Result | None:
     ),
 )
 def user_stale_access_key(role: Role, ctx: CheckContext) -> Iterator[Result]:
-    if role.principal_type not in _KEY_HOLDERS:
-        return  # roles and bindings hold no long-lived keys
+    if role.principal_type != _KEY_HOLDERS.get(str(role.ref.cloud)):
+        return  # roles, bindings and GCP human users hold no long-lived keys
     if role.access_keys is None:
         yield unknown("access keys could not be listed")
         return

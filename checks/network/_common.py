@@ -33,8 +33,8 @@ ML_PORTS = (
     ServicePorts(11434, 11434, "Ollama"),
 )
 
-# Protocols have no ports: a world-open ICMP rule opens no service.
-_PORTLESS = {"icmp", "icmpv6", "1", "58"}
+# Protocols without ports: a world-open ICMP or IPsec rule opens no service port.
+_PORTLESS = {"icmp", "icmpv6", "esp", "ah", "1", "50", "51", "58"}
 _ANY = {"all", "-1", "*", "any"}
 
 
