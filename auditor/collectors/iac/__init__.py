@@ -1,0 +1,65 @@
+"""Infrastructure-as-code collector: Terraform (HCL, plan JSON) and CloudFormation (YAML, JSON).
+
+Files are detected one by one; each is parsed, resolved into resource instances (variables,
+tfvars, locals, references, modules, count/for_each, intrinsics) and mapped into the same
+resource kinds as live scans. A file that does not parse is a scan-incomplete collection error
+naming the file and line; the rest of the files are still scanned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.iac.discovery import discover
+from auditor.collectors.iac.model import IacResource
+
+
+class IacCollector:
+    name: ClassVar[str] = "iac"
+
+    def __init__(self, paths: list[str], *, root: str | None = None, var_files: Sequence[str] = ()) -> None:
+        self.paths = [Path(p) for p in paths]
+        if root is not None:
+            self.root = Path(root).resolve()
+        elif len(self.paths) == 1:
+            only = self.paths[0].resolve()
+            self.root = only if only.is_dir() else only.parent
+        else:
+            self.root = Path.cwd().resolve()
+        self.var_files = [Path(v) for v in var_files]
+
+    def scope(self) -> str:
+        name = self.root.name or "root"
+        return "iac-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+    def collect(self, sink: CollectionSink) -> None:
+        from auditor.collectors.iac.mappers import map_resources
+
+        def on_error(message: str, path: str, line: int | None, incomplete: bool) -> None:
+            sink.error(CollectionError(source="iac", message=message, path=path, line=line, incomplete=incomplete))
+
+        for path in self.paths:
+            if not path.exists():
+                on_error(f"{path}: no such file or directory", str(path), None, True)
+        found = discover([p for p in self.paths if p.exists()])
+        resources: list[IacResource] = []
+        tf_files = found.of("terraform")
+        if tf_files or found.of("tfvars"):
+            from auditor.collectors.iac.terraform.project import TerraformProject
+
+            project = TerraformProject(self.root, on_error)
+            sink.progress(f"terraform: {len(tf_files)} files")
+            resources += project.resources(tf_files, self.var_files)
+        for kind in ("terraform_json", "plan", "cloudformation"):
+            for path in found.of(kind):
+                on_error(f"{self._rel(path)}: {kind} files are not supported yet", self._rel(path), None, True)
+        sink.add_all(map_resources(resources, on_error))
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()

@@ -1,0 +1,534 @@
+"""Terraform AWS resources into resource kinds.
+
+S3 follows the AWS provider v4+ split: ``aws_s3_bucket_*`` resources are joined to their bucket
+by reference or by rendered name, and ``aws_s3_account_public_access_block`` applies to every
+bucket. Defaults are those S3 applies to a new bucket (SSE-S3, Block Public Access on, ACLs
+disabled) and the provider's argument defaults (SageMaker internet and root access Enabled).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+from auditor.analysis import iam_policy, s3_access
+from auditor.analysis.secrets import find_secrets
+from auditor.collectors.iac.mappers.common import (
+    as_bool,
+    as_str,
+    blocks,
+    first,
+    index_by_name,
+    is_set,
+    make_ref,
+    targets,
+)
+from auditor.collectors.iac.mappers.network import aws_rule_ranges, merge_ranges
+from auditor.collectors.iac.model import IacResource
+from auditor.collectors.iac.values import Unknown, json_document, policy_is_decidable
+from auditor.resources import (
+    AuditTrail,
+    Bucket,
+    Cloud,
+    FirewallRule,
+    Key,
+    MLWorkload,
+    Notebook,
+    PortRange,
+    Resource,
+    Role,
+    SecretHit,
+)
+
+S3_DEFAULT_BLOCK = {flag: True for flag in s3_access.BLOCK_FLAGS}
+WILDCARD_DATA_MANAGED = frozenset({"arn:aws:iam::aws:policy/AmazonS3FullAccess"})
+
+_CANNED = {
+    "public-read": [("AllUsers", "READ")],
+    "public-read-write": [("AllUsers", "READ"), ("AllUsers", "WRITE")],
+    "authenticated-read": [("AuthenticatedUsers", "READ")],
+}
+
+
+def canned_acl_grants(acl: Any) -> list[dict[str, Any]] | None:
+    if acl is None:
+        return []
+    if not isinstance(acl, str):
+        return None
+    return [
+        {"Grantee": {"Type": "Group", "URI": f"http://acs.amazonaws.com/groups/global/{group}"}, "Permission": perm}
+        for group, perm in _CANNED.get(acl, [])
+    ]
+
+
+def policy_input(value: Any) -> dict[str, Any] | None:
+    """A policy for the analysers: {} when absent, None when it cannot be judged."""
+    if value is None or value == "":
+        return {}
+    doc = json_document(value)
+    if doc is None or not policy_is_decidable(doc):
+        return None
+    return doc
+
+
+def block_flags(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    names = {
+        "BlockPublicAcls": "block_public_acls",
+        "IgnorePublicAcls": "ignore_public_acls",
+        "BlockPublicPolicy": "block_public_policy",
+        "RestrictPublicBuckets": "restrict_public_buckets",
+    }
+    out: dict[str, Any] = {}
+    for flag, attr in names.items():
+        value = as_bool(attrs.get(attr), default=False)
+        if value is None:
+            return None
+        out[flag] = value
+    return out
+
+
+class AwsTerraform:
+    def __init__(self, resources: list[IacResource]) -> None:
+        self.by_type: dict[str, list[IacResource]] = {}
+        for res in resources:
+            self.by_type.setdefault(res.type, []).append(res)
+
+    def of(self, rtype: str) -> list[IacResource]:
+        return self.by_type.get(rtype, [])
+
+    def map(self) -> list[Resource]:
+        out: list[Resource] = []
+        steps: list[Callable[[], list[Resource]]] = [
+            self.buckets, self.roles, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails,
+        ]
+        for step in steps:
+            out.extend(step())
+        return out
+
+    def _attached(self, rtype: str, attr: str, owners: list[IacResource], name_attr: str) -> dict[str, list[tuple[IacResource, bool]]]:
+        """Split resources of ``rtype`` per owner address; the flag says the join was certain."""
+        by_name = index_by_name(owners, name_attr)
+        addresses = {o.address for o in owners}
+        out: dict[str, list[tuple[IacResource, bool]]] = {}
+        for res in self.of(rtype):
+            hit = targets(res.attrs.get(attr), by_name, addresses)
+            for address in hit or []:
+                out.setdefault(address, []).append((res, True))
+        return out
+
+    # -- S3 ------------------------------------------------------------------------------------
+    def buckets(self) -> list[Resource]:
+        buckets = self.of("aws_s3_bucket")
+        if not buckets:
+            return []
+        split = {
+            name: self._attached(f"aws_s3_bucket_{name}", "bucket", buckets, "bucket")
+            for name in (
+                "acl", "public_access_block", "server_side_encryption_configuration", "versioning",
+                "logging", "policy", "ownership_controls",
+            )
+        }
+        account_blocks = self.of("aws_s3_account_public_access_block")
+        account_block: dict[str, Any] | None = {}
+        for blk in account_blocks:
+            flags = block_flags(blk.attrs)
+            if flags is None:
+                account_block = None
+                break
+            account_block = {f: bool(account_block.get(f)) or v for f, v in flags.items()} if account_block is not None else None
+        log_targets = self._log_targets(buckets)
+        out: list[Resource] = []
+        for b in buckets:
+            parts = {name: [r for r, _ in split[name].get(b.address, [])] for name in split}
+            out.append(self._bucket(b, parts, account_block if account_blocks else None, b.address in log_targets))
+        return out
+
+    def _log_targets(self, buckets: list[IacResource]) -> set[str]:
+        by_name = index_by_name(buckets, "bucket")
+        addresses = {b.address for b in buckets}
+        found: set[str] = set()
+        logging_specs = [r.attrs.get("target_bucket") for r in self.of("aws_s3_bucket_logging")]
+        for b in buckets:
+            for blk in blocks(b.attrs.get("logging")) or []:
+                logging_specs.append(blk.get("target_bucket"))
+        for value in logging_specs:
+            found.update(targets(value, by_name, addresses) or [])
+        return found
+
+    def _bucket(self, b: IacResource, parts: dict[str, list[IacResource]], account_block: dict[str, Any] | None, log_target: bool) -> Bucket:
+        a = b.attrs
+        # ACL: inline (v3) and split resources
+        acl_grants: list[dict[str, Any]] | None = canned_acl_grants(a.get("acl"))
+        for r in parts["acl"]:
+            grants = canned_acl_grants(r.attrs.get("acl"))
+            acp = first(r.attrs.get("access_control_policy"))
+            if isinstance(acp, dict):
+                grants = []
+                for grant in blocks(acp.get("grant")) or []:
+                    grantee = first(grant.get("grantee"))
+                    if isinstance(grantee, dict):
+                        grants.append({"Grantee": {"Type": grantee.get("type"), "URI": grantee.get("uri")}, "Permission": grant.get("permission")})
+            acl_grants = None if acl_grants is None or grants is None else acl_grants + grants
+        # policy: inline (v3) and aws_s3_bucket_policy
+        policies = [a.get("policy")] + [r.attrs.get("policy") for r in parts["policy"]]
+        policy: dict[str, Any] | None = {}
+        for value in policies:
+            doc = policy_input(value)
+            if doc is None:
+                policy = None
+                break
+            if doc:
+                stmts = policy.get("Statement", []) if policy else []
+                new = doc.get("Statement", [])
+                policy = {"Version": "2012-10-17", "Statement": list(stmts) + (new if isinstance(new, list) else [new])}
+        # Block Public Access: bucket-level resource, else S3's default for new buckets
+        if parts["public_access_block"]:
+            bucket_block = block_flags(parts["public_access_block"][0].attrs)
+            declared = True
+        else:
+            bucket_block, declared = dict(S3_DEFAULT_BLOCK), False
+        access = s3_access.fold_public_access(
+            acl_grants=acl_grants,
+            policy=policy,
+            policy_status_public=None,
+            bucket_block=bucket_block,
+            account_block=account_block if account_block is not None else {},
+        )
+        detail = access.block_detail
+        if not declared and access.block_fully_on:
+            detail = "no public access block declared: S3 turns all four flags on for new buckets"
+            if account_block and all(account_block.values()):
+                detail = "aws_s3_account_public_access_block turns all four flags on"
+        encryption, kms_key = self._encryption(a, parts["server_side_encryption_configuration"])
+        policy_doc = policy
+        tls = None if policy_doc is None else iam_policy.denies_insecure_transport(policy_doc) if policy_doc else False
+        return Bucket(
+            ref=make_ref(b, Cloud.AWS, a.get("bucket")),
+            tags=_tags(a),
+            ignores=b.ignores,
+            public_read=access.public_read,
+            public_write=access.public_write,
+            public_via=access.public_via,
+            public_access_block=access.block_fully_on,
+            public_access_block_detail=detail,
+            encryption=encryption,
+            kms_key=kms_key,
+            tls_enforced=tls,
+            versioning=self._versioning(a, parts["versioning"]),
+            access_logging=bool(parts["logging"]) or bool(blocks(a.get("logging"))),
+            is_log_target=log_target or a.get("acl") == "log-delivery-write",
+            acls_enabled=self._acls_enabled(parts["ownership_controls"]),
+        )
+
+    @staticmethod
+    def _encryption(a: dict[str, Any], split: list[IacResource]) -> tuple[Any, str | None]:
+        configs = [c for c in blocks(a.get("server_side_encryption_configuration")) or []] + [r.attrs for r in split]
+        if not configs:
+            return "provider_managed", None
+        for config in configs:
+            rules = blocks(config.get("rule"))
+            if rules is None:
+                return None, None
+            for rule in rules:
+                default = first(rule.get("apply_server_side_encryption_by_default"))
+                if isinstance(default, Unknown):
+                    return None, None
+                if not default:
+                    continue
+                algorithm = default.get("sse_algorithm")
+                if isinstance(algorithm, Unknown):
+                    return None, None
+                if str(algorithm).startswith("aws:kms"):
+                    key = default.get("kms_master_key_id")
+                    if is_set(key):
+                        return "customer_managed", as_str(key) or "declared KMS key"
+                    if is_set(key) is None:
+                        return None, None
+                    return "provider_managed", "aws/s3"
+        return "provider_managed", None
+
+    @staticmethod
+    def _versioning(a: dict[str, Any], split: list[IacResource]) -> bool | None:
+        for r in split:
+            conf = first(r.attrs.get("versioning_configuration"))
+            if isinstance(conf, Unknown):
+                return None
+            if conf:
+                status = conf.get("status")
+                if isinstance(status, Unknown):
+                    return None
+                return status == "Enabled"
+        inline = first(a.get("versioning"))
+        if isinstance(inline, Unknown):
+            return None
+        if inline:
+            return as_bool(inline.get("enabled"), default=False)
+        return False
+
+    @staticmethod
+    def _acls_enabled(split: list[IacResource]) -> bool | None:
+        for r in split:
+            rule = first(r.attrs.get("rule"))
+            if isinstance(rule, Unknown):
+                return None
+            if rule:
+                ownership = rule.get("object_ownership")
+                if isinstance(ownership, Unknown):
+                    return None
+                return ownership != "BucketOwnerEnforced"
+        return False  # S3 default for new buckets: BucketOwnerEnforced
+
+    # -- IAM -----------------------------------------------------------------------------------
+    def roles(self) -> list[Resource]:
+        roles = self.of("aws_iam_role")
+        if not roles:
+            return []
+        by_name = index_by_name(roles, "name")
+        addresses = {r.address for r in roles}
+        policies = {p.address: p for p in self.of("aws_iam_policy")}
+        policy_arns: dict[str, list[Any]] = {}
+        docs: dict[str, list[Any]] = {r.address: [] for r in roles}
+        for rp in self.of("aws_iam_role_policy"):
+            for address in targets(rp.attrs.get("role"), by_name, addresses) or []:
+                docs[address].append(rp.attrs.get("policy"))
+        for att in self.of("aws_iam_role_policy_attachment"):
+            for address in targets(att.attrs.get("role"), by_name, addresses) or []:
+                policy_arns.setdefault(address, []).append(att.attrs.get("policy_arn"))
+        for att in self.of("aws_iam_policy_attachment"):
+            role_values = att.attrs.get("roles")
+            for value in role_values if isinstance(role_values, list) else [role_values]:
+                for address in targets(value, by_name, addresses) or []:
+                    policy_arns.setdefault(address, []).append(att.attrs.get("policy_arn"))
+        out: list[Resource] = []
+        for role in roles:
+            a = role.attrs
+            role_docs = list(docs[role.address])
+            role_docs += [blk.get("policy") for blk in blocks(a.get("inline_policy")) or []]
+            arns: list[str] = []
+            unknown = False
+            managed = a.get("managed_policy_arns")
+            arn_values = list(policy_arns.get(role.address, []))
+            if isinstance(managed, list):
+                arn_values += managed
+            elif managed is not None:
+                unknown = True
+            for value in arn_values:
+                if isinstance(value, str):
+                    arns.append(value)
+                    continue
+                hit = [p for addr, p in policies.items() if isinstance(value, Unknown) and addr in value.refs]
+                if hit:
+                    role_docs += [p.attrs.get("policy") for p in hit]
+                else:
+                    unknown = True
+            parsed = [policy_input(d) for d in role_docs]
+            if any(d is None for d in parsed):
+                unknown = True
+            known_docs = [d for d in parsed if d]
+            is_admin, admin_via = iam_policy.admin_analysis(known_docs, arns)
+            wildcard, wildcard_via = iam_policy.wildcard_data_analysis(known_docs)
+            if not wildcard and WILDCARD_DATA_MANAGED & set(arns):
+                wildcard, wildcard_via = True, "managed policy AmazonS3FullAccess"
+            trust_doc = policy_input(a.get("assume_role_policy"))
+            trust = iam_policy.trust_analysis(trust_doc) if trust_doc is not None else None
+            out.append(
+                Role(
+                    ref=make_ref(role, Cloud.AWS, a.get("name")),
+                    tags=_tags(a),
+                    ignores=role.ignores,
+                    principal_type="role",
+                    is_admin=True if is_admin else (None if unknown else False),
+                    admin_via=admin_via,
+                    wildcard_data_access=True if wildcard else (None if unknown else False),
+                    wildcard_data_via=wildcard_via,
+                    trusts_any_principal=None if trust is None else trust.trusts_any_principal,
+                    trust_detail=None if trust is None else trust.detail,
+                    untrusted_accounts=None if trust is None else trust.untrusted_accounts,
+                    trust_policy=trust_doc,
+                    policy_documents=None if unknown else known_docs,
+                )
+            )
+        return out
+
+    # -- SageMaker -----------------------------------------------------------------------------
+    def notebooks(self) -> list[Resource]:
+        lifecycle = self.of("aws_sagemaker_notebook_instance_lifecycle_configuration")
+        by_name = index_by_name(lifecycle, "name")
+        addresses = {lc.address for lc in lifecycle}
+        lc_by_address = {lc.address: lc for lc in lifecycle}
+        out: list[Resource] = []
+        for nb in self.of("aws_sagemaker_notebook_instance"):
+            a = nb.attrs
+            secrets: list[SecretHit] | None = []
+            lc_value = a.get("lifecycle_config_name")
+            if lc_value is not None:
+                hit = targets(lc_value, by_name, addresses)
+                if not hit:
+                    secrets = None
+                else:
+                    for address in hit:
+                        found = _lifecycle_secrets(lc_by_address[address])
+                        secrets = None if found is None or secrets is None else secrets + found
+            kms = a.get("kms_key_id")
+            out.append(
+                Notebook(
+                    ref=make_ref(nb, Cloud.AWS, a.get("name")),
+                    tags=_tags(a),
+                    ignores=nb.ignores,
+                    direct_internet_access=as_bool(a.get("direct_internet_access"), default=True),
+                    root_access=as_bool(a.get("root_access"), default=True),
+                    customer_managed_key=is_set(kms),
+                    kms_key=as_str(kms),
+                    private_network=is_set(a.get("subnet_id")),
+                    startup_secrets=secrets,
+                )
+            )
+        return out
+
+    def ml_workloads(self) -> list[Resource]:
+        out: list[Resource] = []
+        for m in self.of("aws_sagemaker_model"):
+            out.append(
+                MLWorkload(
+                    ref=make_ref(m, Cloud.AWS, m.attrs.get("name")),
+                    tags=_tags(m.attrs),
+                    ignores=m.ignores,
+                    workload_type="model",
+                    network_isolation=as_bool(m.attrs.get("enable_network_isolation"), default=False),
+                )
+            )
+        for c in self.of("aws_sagemaker_endpoint_configuration"):
+            kms = c.attrs.get("kms_key_arn")
+            out.append(
+                MLWorkload(
+                    ref=make_ref(c, Cloud.AWS, c.attrs.get("name")),
+                    tags=_tags(c.attrs),
+                    ignores=c.ignores,
+                    workload_type="endpoint_config",
+                    customer_managed_key=is_set(kms),
+                    kms_key=as_str(kms),
+                )
+            )
+        for d in self.of("aws_sagemaker_domain"):
+            access = d.attrs.get("app_network_access_type", "PublicInternetOnly")
+            kms = d.attrs.get("kms_key_id")
+            out.append(
+                MLWorkload(
+                    ref=make_ref(d, Cloud.AWS, d.attrs.get("domain_name")),
+                    tags=_tags(d.attrs),
+                    ignores=d.ignores,
+                    workload_type="domain",
+                    public_access=None if isinstance(access, Unknown) else access == "PublicInternetOnly",
+                    customer_managed_key=is_set(kms),
+                    kms_key=as_str(kms),
+                )
+            )
+        return out
+
+    # -- network -------------------------------------------------------------------------------
+    def security_groups(self) -> list[Resource]:
+        groups = self.of("aws_security_group")
+        if not groups:
+            return []
+        by_name: dict[str, list[str]] = {}
+        addresses = {g.address for g in groups}
+        extra: dict[str, list[list[PortRange] | None]] = {}
+        for rule in self.of("aws_security_group_rule"):
+            if rule.attrs.get("type") != "ingress":
+                if isinstance(rule.attrs.get("type"), Unknown):
+                    for address in targets(rule.attrs.get("security_group_id"), by_name, addresses) or []:
+                        extra.setdefault(address, []).append(None)
+                continue
+            for address in targets(rule.attrs.get("security_group_id"), by_name, addresses) or []:
+                extra.setdefault(address, []).append(aws_rule_ranges(rule.attrs))
+        for rule in self.of("aws_vpc_security_group_ingress_rule"):
+            attrs = {
+                "protocol": rule.attrs.get("ip_protocol"),
+                "from_port": rule.attrs.get("from_port"),
+                "to_port": rule.attrs.get("to_port"),
+                "cidr_blocks": [rule.attrs["cidr_ipv4"]] if "cidr_ipv4" in rule.attrs else [],
+                "ipv6_cidr_blocks": [rule.attrs["cidr_ipv6"]] if "cidr_ipv6" in rule.attrs else [],
+            }
+            for address in targets(rule.attrs.get("security_group_id"), by_name, addresses) or []:
+                extra.setdefault(address, []).append(aws_rule_ranges(attrs))
+        out: list[Resource] = []
+        for g in groups:
+            ingress = blocks(g.attrs.get("ingress"))
+            ranges: list[list[PortRange] | None] = [None] if ingress is None else [aws_rule_ranges(r) for r in ingress]
+            ranges += extra.get(g.address, [])
+            out.append(
+                FirewallRule(
+                    ref=make_ref(g, Cloud.AWS, g.attrs.get("name")),
+                    tags=_tags(g.attrs),
+                    ignores=g.ignores,
+                    world_open_ports=merge_ranges(ranges),
+                    network=as_str(g.attrs.get("vpc_id")),
+                )
+            )
+        return out
+
+    # -- KMS, CloudTrail -------------------------------------------------------------------------
+    def keys(self) -> list[Resource]:
+        out: list[Resource] = []
+        for k in self.of("aws_kms_key"):
+            a = k.attrs
+            spec = a.get("customer_master_key_spec", "SYMMETRIC_DEFAULT")
+            rotation = as_bool(a.get("enable_key_rotation"), default=False)
+            if isinstance(spec, str) and spec != "SYMMETRIC_DEFAULT":
+                rotation = None  # asymmetric and HMAC keys cannot rotate; not a failure
+            doc = policy_input(a.get("policy"))
+            public, via = (None, None) if doc is None else iam_policy.key_policy_public(doc) if doc else (False, None)
+            out.append(
+                Key(
+                    ref=make_ref(k, Cloud.AWS, a.get("description")),
+                    tags=_tags(a),
+                    ignores=k.ignores,
+                    customer_managed=True,
+                    rotation_enabled=rotation,
+                    policy_public=public,
+                    policy_public_via=via,
+                    enabled=as_bool(a.get("is_enabled"), default=True),
+                )
+            )
+        return out
+
+    def trails(self) -> list[Resource]:
+        out: list[Resource] = []
+        for t in self.of("aws_cloudtrail"):
+            out.append(
+                AuditTrail(
+                    ref=make_ref(t, Cloud.AWS, t.attrs.get("name")),
+                    tags=_tags(t.attrs),
+                    ignores=t.ignores,
+                    scope="trail",
+                    enabled=as_bool(t.attrs.get("enable_logging"), default=True),
+                    multi_region=as_bool(t.attrs.get("is_multi_region_trail"), default=False),
+                    detail="declared CloudTrail trail",
+                )
+            )
+        return out
+
+
+def _lifecycle_secrets(lc: IacResource) -> list[SecretHit] | None:
+    hits: list[SecretHit] = []
+    for field in ("on_create", "on_start"):
+        value = lc.attrs.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return None
+        try:
+            script = base64.b64decode(value, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            script = value
+        hits += find_secrets(script, f"{lc.address}.{field}")
+    return hits
+
+
+def _tags(attrs: dict[str, Any]) -> dict[str, str]:
+    tags = attrs.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float | bool)}
+    return {}

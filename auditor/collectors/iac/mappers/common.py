@@ -1,0 +1,98 @@
+"""Helpers every IaC mapper shares: locations, tri-state reading of resolved values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.collectors.iac.model import IacResource
+from auditor.collectors.iac.values import Unknown, collect_refs
+from auditor.resources import Cloud, Provider, Ref
+
+
+def make_ref(res: IacResource, cloud: Cloud, name: Any = None) -> Ref:
+    display = name if isinstance(name, str) and name else res.name
+    return Ref(
+        provider=Provider.TERRAFORM if res.source == "terraform" else Provider.CLOUDFORMATION,
+        cloud=cloud,
+        id=res.address,
+        name=display,
+        path=res.path,
+        line=res.line,
+        end_line=res.end_line,
+    )
+
+
+def blocks(value: Any) -> list[dict[str, Any]] | None:
+    """Nested blocks as a list of dicts; None when they are unknown (a dynamic block on an unknown set)."""
+    if value is None:
+        return []
+    if isinstance(value, Unknown):
+        return None
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        if any(isinstance(v, Unknown) for v in value):
+            return None
+        return [v for v in value if isinstance(v, dict)]
+    return None
+
+
+def first(value: Any) -> dict[str, Any] | Unknown | None:
+    items = blocks(value)
+    if items is None:
+        return Unknown("block is unknown")
+    return items[0] if items else None
+
+
+def is_set(value: Any) -> bool | None:
+    """Whether an argument has a value: a reference to another resource counts as set."""
+    if value is None or value == "" or value == []:
+        return False
+    if isinstance(value, Unknown):
+        return True if value.refs else None
+    return True
+
+
+def as_bool(value: Any, default: bool | None = None) -> bool | None:
+    if value is None:
+        return default
+    if isinstance(value, Unknown):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "enabled", "yes", "1"):
+            return True
+        if low in ("false", "disabled", "no", "0"):
+            return False
+        return None
+    if isinstance(value, int):
+        return bool(value)
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def targets(value: Any, by_name: dict[str, list[str]], addresses: set[str]) -> list[str] | None:
+    """Which resources (addresses) a reference or a literal name points at; None if unknown."""
+    if isinstance(value, str):
+        if value in by_name:
+            return by_name[value]
+        return [a for a in addresses if value == a] or []
+    refs = collect_refs(value)
+    hit = [a for a in addresses if a in refs]
+    if hit:
+        return hit
+    return None if isinstance(value, Unknown) else []
+
+
+def index_by_name(resources: list[IacResource], attr: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for res in resources:
+        value = res.attrs.get(attr)
+        if isinstance(value, str):
+            out.setdefault(value, []).append(res.address)
+    return out

@@ -1,0 +1,148 @@
+"""HCL files as blocks and attributes over a tree-sitter syntax tree (lines included).
+
+Expressions stay syntax nodes; ``evaluate.py`` resolves them in a module's scope. Parse errors
+name the first line where the grammar gave up.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+_local = threading.local()
+
+
+def _parser() -> Any:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        import tree_sitter
+        import tree_sitter_hcl
+
+        parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+        _local.parser = parser
+    return parser
+
+
+class HclSyntaxError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Attr:
+    name: str
+    node: Any
+    line: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list[str]
+    body: Body
+    line: int
+    end_line: int
+
+
+@dataclass
+class Body:
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class HclFile:
+    path: str
+    src: bytes
+    body: Body
+    comments: dict[int, str]
+
+
+def text(node: Any, src: bytes) -> str:
+    return src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _first_error(node: Any) -> Any | None:
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    if not node.has_error:
+        return None
+    for child in node.children:
+        found = _first_error(child)
+        if found is not None:
+            return found
+    return node
+
+
+def _label(node: Any, src: bytes) -> str:
+    raw = text(node, src)
+    return raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
+
+
+def _body(node: Any, src: bytes, comments: dict[int, str]) -> Body:
+    body = Body()
+    for child in node.children:
+        if child.type == "attribute":
+            ident = child.children[0]
+            expr = next(c for c in child.children if c.type == "expression")
+            body.attrs[text(ident, src)] = Attr(text(ident, src), expr, child.start_point[0] + 1)
+        elif child.type == "block":
+            body.blocks.append(_block(child, src, comments))
+        elif child.type == "comment":
+            comments[child.start_point[0] + 1] = text(child, src)
+    return body
+
+
+def _block(node: Any, src: bytes, comments: dict[int, str]) -> Block:
+    kind = ""
+    labels: list[str] = []
+    inner = Body()
+    for child in node.children:
+        if child.type == "identifier" and not kind:
+            kind = text(child, src)
+        elif child.type in ("string_lit", "identifier"):
+            labels.append(_label(child, src))
+        elif child.type == "body":
+            inner = _body(child, src, comments)
+        elif child.type == "comment":
+            comments[child.start_point[0] + 1] = text(child, src)
+    return Block(kind, labels, inner, node.start_point[0] + 1, node.end_point[0] + 1)
+
+
+def parse_hcl(src: bytes, path: str) -> HclFile:
+    tree = _parser().parse(src)
+    root = tree.root_node
+    if root.has_error:
+        bad = _first_error(root)
+        line = (bad.start_point[0] + 1) if bad is not None else 1
+        snippet = src.splitlines()[line - 1].decode("utf-8", "replace").strip()[:80] if src.splitlines() else ""
+        raise HclSyntaxError(f"HCL syntax error near: {snippet}", line)
+    comments: dict[int, str] = {}
+    body = Body()
+    for child in root.children:
+        if child.type == "body":
+            body = _body(child, src, comments)
+        elif child.type == "comment":
+            comments[child.start_point[0] + 1] = text(child, src)
+    return HclFile(path, src, body, comments)
+
+
+_IGNORE = re.compile(r"(?:#|//|/\*)\s*auditor:ignore\s+([A-Za-z0-9_*-]+)\s*(.*?)\s*(?:\*/)?$")
+
+
+def ignore_comments(comments: dict[int, str], start: int, end: int) -> list[tuple[str, str, int]]:
+    """``auditor:ignore <check> <reason>`` comments inside a block or in the comment run just above it."""
+    found: list[tuple[str, str, int]] = []
+    lines = [ln for ln in comments if start <= ln <= end]
+    above = start - 1
+    while above in comments:
+        lines.append(above)
+        above -= 1
+    for ln in sorted(lines):
+        match = _IGNORE.search(comments[ln].strip())
+        if match:
+            found.append((match.group(1), match.group(2) or "", ln))
+    return found
