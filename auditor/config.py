@@ -11,10 +11,10 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from auditor.findings import Severity, Suppression
 
@@ -63,6 +63,102 @@ class ChecksConfig(Strict):
     dirs: list[str] = Field(default_factory=list, description="extra folders of user checks")
 
 
+_ACCOUNT_ID = r"^[0-9]{12}$"
+
+
+class OrganizationConfig(Strict):
+    """A whole AWS Organization: accounts listed through the management account, then a named
+    read-only role assumed in each (with an external id)."""
+
+    management_profile: str | None = Field(
+        default=None, description="profile of the management (or delegated administrator) account"
+    )
+    role_name: str = Field(description="read-only role to assume in every member account")
+    external_id: str | None = Field(default=None, description="sts:ExternalId the role's trust policy requires")
+    include: list[str] = Field(default_factory=list, description="only these account ids (globs allowed)")
+    exclude: list[str] = Field(default_factory=list, description="skip these account ids (globs allowed)")
+    include_management: bool = Field(default=True, description="also scan the management account itself")
+    session_name: str = "auditor"
+
+
+class AwsAccountConfig(Strict):
+    """One AWS account: through its own profile, or by assuming a role from the base profile."""
+
+    id: str = Field(pattern=_ACCOUNT_ID)
+    profile: str | None = None
+    role_name: str | None = Field(default=None, description="role to assume (default: aws.role_name)")
+    role_arn: str | None = Field(default=None, description="full role ARN, instead of role_name")
+    external_id: str | None = None
+    regions: list[str] | None = Field(default=None, description="override aws.regions for this account")
+
+
+class AwsSourceConfig(Strict):
+    """``sources.aws``: one account (``profile``), a list of ``accounts``, or an ``organization``."""
+
+    profile: str | None = None
+    regions: list[str] = Field(default_factory=list, description="empty: every enabled region")
+    endpoint_url: str | None = Field(default=None, description="for tests and emulators only")
+    role_name: str | None = Field(default=None, description="default role for entries of accounts")
+    external_id: str | None = None
+    accounts: list[AwsAccountConfig] = Field(default_factory=list)
+    organization: OrganizationConfig | None = None
+
+    def collector_section(self) -> dict[str, Any]:
+        """The plain single-account mapping that ``scan aws``'s collectors_from_config takes."""
+        out: dict[str, Any] = {}
+        if self.profile:
+            out["profile"] = self.profile
+        if self.regions:
+            out["regions"] = list(self.regions)
+        if self.endpoint_url:
+            out["endpoint_url"] = self.endpoint_url
+        return out
+
+
+class SourcesConfig(Strict):
+    """What to scan. Sections other than aws are handed as-is to their source's
+    ``collectors_from_config`` (keys spelled like that source's command-line options)."""
+
+    aws: AwsSourceConfig | None = None
+    gcp: dict[str, Any] | None = None
+    azure: dict[str, Any] | None = None
+    iac: dict[str, Any] | None = None
+    endpoints: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+
+    def configured(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
+class ConcurrencyConfig(Strict):
+    accounts: int = Field(default=8, ge=1, le=256, description="accounts/projects/sources scanned at once")
+    per_account: int = Field(default=16, ge=1, le=256, description="regions x services in flight per account")
+
+
+class NotifyTarget(Strict):
+    """Where to send the diff after a scan: a summary file or a Slack-compatible webhook."""
+
+    file: str | None = None
+    webhook: str | None = None
+    format: Literal["md", "json"] | None = Field(default=None, description="for files; default from the extension")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> NotifyTarget:
+        if (self.file is None) == (self.webhook is None):
+            raise ValueError("give exactly one of file or webhook")
+        if self.webhook is not None and not self.webhook.startswith(("http://", "https://")):
+            raise ValueError("webhook must be an http:// or https:// URL")
+        return self
+
+
+class OutputsConfig(Strict):
+    formats: list[str] = Field(default_factory=list, description="html, json, sarif, junit, csv, md")
+    output_dir: str | None = None
+    fail_on: str | None = Field(default=None, description="critical|high|medium|low|info|none")
+    allow_partial: bool | None = None
+    notify: list[NotifyTarget] = Field(default_factory=list)
+
+
 class AuditorConfig(Strict):
     """The whole configuration file. Sections for sources are added by their features."""
 
@@ -73,9 +169,11 @@ class AuditorConfig(Strict):
     framework_scopes: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="framework id -> scope (tags, accounts, projects, subscriptions)"
     )
-    sources: dict[str, Any] = Field(default_factory=dict, description="per-source settings (aws, gcp, azure, ...)")
-    outputs: dict[str, Any] = Field(default_factory=dict)
-    store: str | None = None
+    name: str | None = Field(default=None, description="scope name of an estate scan, for history and diff")
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    outputs: OutputsConfig = Field(default_factory=OutputsConfig)
+    store: str | None = Field(default=None, description="scan history: SQLite path or database URL")
+    concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
 
     def digest(self) -> str:
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
@@ -130,3 +228,86 @@ def load_config(path: str | Path | None) -> AuditorConfig:
             at = f"{file}:{line}" if line else str(file)
             lines.append(f"{at}: {where}: {err['msg']}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from exc
+
+
+STARTER_CONFIG = """\
+# auditor.yaml: the whole estate in one file. Run it with:  auditor scan --config auditor.yaml
+# Every key is optional; unknown keys are errors, so a typo never silently does nothing.
+version: 1
+
+# Name of this estate in the scan history (auditor history / auditor diff compare scans by it).
+name: production
+
+sources:
+  aws:
+    # One account through a profile (the SDK's credential chain: profiles, SSO, environment) ...
+    profile: security-audit
+    regions: [us-east-1, eu-west-1]          # empty or absent: every enabled region
+    # ... or a list of accounts, each through its own profile or by assuming a role:
+    # role_name: AuditorReadOnly
+    # external_id: change-me
+    # accounts:
+    #   - id: "111111111111"
+    #   - id: "222222222222"
+    #     profile: other-account
+    # ... or a whole AWS Organization, listed through the management account:
+    # organization:
+    #   management_profile: org-management
+    #   role_name: AuditorReadOnly             # the read-only role in every member account
+    #   external_id: change-me
+    #   include: []                            # only these account ids (globs allowed)
+    #   exclude: ["999999999999"]
+  # gcp:
+  #   project: [ml-prod, ml-dev]
+  # azure:
+  #   subscription: [00000000-0000-0000-0000-000000000000]
+  # iac:
+  #   paths: [infra/]
+  # endpoints:
+  #   targets: [https://mlflow.internal.example:5000]
+  # files:
+  #   paths: [models/, notebooks/]
+
+# Compliance frameworks to map findings to (default: all).
+frameworks: [gdpr, hipaa, ccpa]
+
+checks:
+  severity: {}                               # check id -> critical|high|medium|low|info
+  #   notebook_root_access: medium
+  exclude: []
+
+suppressions: []
+#  - check: bucket_public_read
+#    resource: "arn:aws:s3:::public-website-*"
+#    reason: public website assets, reviewed by security
+#    expires: 2027-06-30                      # after this date it stops suppressing
+
+concurrency:
+  accounts: 8                                # accounts/projects scanned at once
+  per_account: 16                            # regions x services in flight per account
+
+# Scan history (new/resolved findings, trends): an SQLite file or a PostgreSQL URL.
+# Default: a file in your user data directory. The AUDITOR_STORE variable overrides this.
+# store: postgresql://auditor@db.internal/auditor
+
+outputs:
+  formats: [html, json]
+  output_dir: auditor-reports
+  fail_on: high                              # exit 1 on a new unsuppressed failure at or above
+  notify: []
+  #  - file: auditor-changes.md              # Markdown (or .json) summary of what changed
+  #  - webhook: https://hooks.slack.com/services/...   # Slack-compatible POST
+"""
+
+
+def write_starter(path: str | Path) -> Path:
+    """Write the commented starter file; never overwrites."""
+    file = Path(path)
+    try:
+        with file.open("x", encoding="utf-8") as handle:
+            handle.write(STARTER_CONFIG)
+    except FileExistsError:
+        raise ConfigError(f"{file} already exists; not overwriting it") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot write: {exc.strerror or exc}") from exc
+    return file

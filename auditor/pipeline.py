@@ -51,6 +51,7 @@ class ScanOptions:
     baseline: Path | None = None
     store: str | None = None
     no_store: bool = True
+    notify: list[str] = field(default_factory=list)
     quiet: bool = False
     command: str = ""
     config: AuditorConfig = field(default_factory=AuditorConfig)
@@ -216,8 +217,10 @@ def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: 
 def finish(result: ScanResult, options: ScanOptions) -> int:
     """Write the reports, print the summary, and return the exit code."""
     from auditor.console import print_summary
+    from auditor.nightly import attach_history, record_and_notify
     from auditor.reports import ReportError, write_reports
 
+    result, store = attach_history(result, options)  # before rendering: the report shows it
     try:
         paths = write_reports(
             result, options.formats, output_dir=options.output_dir, output=options.output, force=options.force
@@ -228,6 +231,7 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
         print_summary(result)
         for path in paths:
             print(f"wrote {path}", file=sys.stderr)
+    record_and_notify(result, store, options)
     return exit_code(result, options)
 
 

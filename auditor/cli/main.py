@@ -41,9 +41,23 @@ def cli() -> None:
     """
 
 
-@cli.group()
-def scan() -> None:
-    """Scan a source: aws, gcp, azure, iac, endpoints, files."""
+@cli.group(invoke_without_command=True)
+@common_scan_options
+@click.pass_context
+def scan(ctx: click.Context, **common: Any) -> None:
+    """Scan a source: aws, gcp, azure, iac, endpoints, files; or the whole estate that
+    ``--config auditor.yaml`` describes (``auditor init`` writes a starter file)."""
+    if ctx.invoked_subcommand is not None:
+        given = [k for k, v in common.items() if v not in (None, False, ())]
+        if given:
+            raise click.UsageError("put options after the source name: auditor scan SOURCE [OPTIONS]")
+        return
+    if not common.get("config_path"):
+        raise click.UsageError("name a source (auditor scan aws ...) or give --config auditor.yaml")
+    from auditor.estate import run_estate
+
+    config_path = common["config_path"]
+    sys.exit(run_estate(scan_options(common), config_path))
 
 
 @cli.command("evaluate")

@@ -1,0 +1,177 @@
+"""What changed between two scans: new, resolved and still-open failures, and control regressions.
+
+A failure here is an unsuppressed ``fail`` finding, matched across scans by fingerprint. A
+control regresses when its status gets worse (pass → incomplete → fail).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from auditor.findings import Finding, Severity
+from auditor.result import ControlResult, ScanResult
+
+_CONTROL_RANK = {"pass": 2, "incomplete": 1, "fail": 0}
+
+
+class ScanRef(BaseModel):
+    id: str
+    scope: str
+    started: datetime
+    digest: str = ""
+
+
+class FindingChange(BaseModel):
+    fingerprint: str
+    check_id: str
+    severity: Severity
+    resource_id: str
+    resource_name: str
+    account: str | None = None
+    region: str | None = None
+    message: str = ""
+
+
+class ControlChange(BaseModel):
+    framework: str
+    control_id: str
+    title: str
+    before: str
+    after: str
+
+
+class ScanDiff(BaseModel):
+    old: ScanRef
+    new: ScanRef
+    new_findings: list[FindingChange] = Field(default_factory=list)
+    resolved: list[FindingChange] = Field(default_factory=list)
+    still_open: list[FindingChange] = Field(default_factory=list)
+    regressions: list[ControlChange] = Field(default_factory=list)
+    improvements: list[ControlChange] = Field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "new": len(self.new_findings),
+            "resolved": len(self.resolved),
+            "still_open": len(self.still_open),
+            "regressions": len(self.regressions),
+            "improvements": len(self.improvements),
+        }
+
+
+def _ref(result: ScanResult) -> ScanRef:
+    return ScanRef(id=result.scan.id, scope=result.scan.scope, started=result.scan.started, digest=result.digest)
+
+
+def _change(f: Finding) -> FindingChange:
+    return FindingChange(
+        fingerprint=f.fingerprint,
+        check_id=f.check_id,
+        severity=f.severity,
+        resource_id=f.resource_id,
+        resource_name=f.resource_name,
+        account=f.account,
+        region=f.region,
+        message=f.message,
+    )
+
+
+def _order(items: list[FindingChange]) -> list[FindingChange]:
+    return sorted(items, key=lambda c: (-c.severity.rank, c.check_id, c.resource_id))
+
+
+def _controls(result: ScanResult) -> dict[tuple[str, str], ControlResult]:
+    return {(c.framework, c.control_id): c for c in result.controls}
+
+
+def diff_results(old: ScanResult, new: ScanResult) -> ScanDiff:
+    before = {f.fingerprint: f for f in old.findings if f.active_failure}
+    after = {f.fingerprint: f for f in new.findings if f.active_failure}
+    regressions: list[ControlChange] = []
+    improvements: list[ControlChange] = []
+    old_controls = _controls(old)
+    for key, ctrl in sorted(_controls(new).items()):
+        prev = old_controls.get(key)
+        if prev is None or prev.status not in _CONTROL_RANK or ctrl.status not in _CONTROL_RANK:
+            continue
+        change = ControlChange(
+            framework=ctrl.framework, control_id=ctrl.control_id, title=ctrl.title, before=prev.status, after=ctrl.status
+        )
+        if _CONTROL_RANK[ctrl.status] < _CONTROL_RANK[prev.status]:
+            regressions.append(change)
+        elif _CONTROL_RANK[ctrl.status] > _CONTROL_RANK[prev.status]:
+            improvements.append(change)
+    return ScanDiff(
+        old=_ref(old),
+        new=_ref(new),
+        new_findings=_order([_change(f) for fp, f in after.items() if fp not in before]),
+        resolved=_order([_change(f) for fp, f in before.items() if fp not in after]),
+        still_open=_order([_change(f) for fp, f in after.items() if fp in before]),
+        regressions=regressions,
+        improvements=improvements,
+    )
+
+
+# -- rendering ------------------------------------------------------------------------------
+def to_json(diff: ScanDiff) -> str:
+    data = diff.model_dump(mode="json")
+    data["counts"] = diff.counts()
+    return json.dumps(data, indent=2)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_rows(items: list[FindingChange], limit: int) -> list[str]:
+    lines = ["| severity | check | resource | account | region |", "|---|---|---|---|---|"]
+    for c in items[:limit]:
+        lines.append(
+            f"| {c.severity.value} | `{c.check_id}` | {_md_escape(c.resource_name or c.resource_id)} "
+            f"| {c.account or ''} | {c.region or ''} |"
+        )
+    if len(items) > limit:
+        lines.append(f"\n… and {len(items) - limit} more")
+    return lines
+
+
+def to_markdown(diff: ScanDiff, limit: int = 50) -> str:
+    n = diff.counts()
+    lines = [
+        f"## Auditor: changes in `{_md_escape(diff.new.scope)}`",
+        "",
+        f"Scan `{diff.new.id}` ({diff.new.started:%Y-%m-%d %H:%M} UTC) against "
+        f"`{diff.old.id}` ({diff.old.started:%Y-%m-%d %H:%M} UTC).",
+        "",
+        f"**{n['new']} new**, **{n['resolved']} resolved**, {n['still_open']} still open; "
+        f"{n['regressions']} control regressions.",
+    ]
+    for title, items in (("New failures", diff.new_findings), ("Resolved", diff.resolved)):
+        if items:
+            lines += ["", f"### {title}", "", *_md_rows(items, limit)]
+    if diff.regressions:
+        lines += ["", "### Control regressions", "", "| framework | control | before | after |", "|---|---|---|---|"]
+        for r in diff.regressions:
+            lines.append(f"| {r.framework} | {r.control_id} {_md_escape(r.title)} | {r.before} | {r.after} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_slack(diff: ScanDiff, limit: int = 10) -> dict[str, object]:
+    """A Slack-compatible incoming-webhook payload: ``text`` plus a few mrkdwn blocks."""
+    n = diff.counts()
+    headline = (
+        f"Auditor {diff.new.scope}: {n['new']} new, {n['resolved']} resolved, "
+        f"{n['still_open']} still open, {n['regressions']} control regressions"
+    )
+    blocks: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*"}}]
+    for title, items in (("New failures", diff.new_findings), ("Resolved", diff.resolved)):
+        if not items:
+            continue
+        body = "\n".join(f"• `{c.severity.value}` {c.check_id}: {c.resource_name or c.resource_id}" for c in items[:limit])
+        if len(items) > limit:
+            body += f"\n… and {len(items) - limit} more"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"}})
+    return {"text": headline, "blocks": blocks}

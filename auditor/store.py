@@ -1,0 +1,354 @@
+"""Scan history in a real database: SQLite by default, PostgreSQL by URL.
+
+Every scan is written in one transaction (its row, then all its findings), so a scan that is
+interrupted leaves nothing behind. Concurrent writers are safe: SQLite runs in WAL mode with a
+busy timeout and takes the write lock up front (``BEGIN IMMEDIATE``), PostgreSQL serialises
+nothing we need beyond its own row locking. The schema is versioned with Alembic; opening a store
+upgrades it to the newest revision under a lock, so two first scans at once do not race.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.config import ConfigError
+from auditor.findings import Status
+from auditor.result import HistoryInfo, ScanResult, TrendPoint
+
+STORE_ENV = "AUDITOR_STORE"
+TREND_POINTS = 30
+_PG_MIGRATION_LOCK = 0x6175646974  # "audit": one advisory lock id for schema upgrades
+
+
+def default_store_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_path("auditor", appauthor=False)) / "history.sqlite"
+
+
+def resolve_store_url(cli_value: str | None, config_value: str | None) -> str:
+    """Where to store: ``--store``, else ``$AUDITOR_STORE``, else ``store:`` in the config,
+    else the per-user SQLite file."""
+    for value in (cli_value, os.environ.get(STORE_ENV), config_value):
+        if value and value.strip():
+            return normalise_url(value.strip())
+    return normalise_url(str(default_store_path()))
+
+
+def normalise_url(value: str) -> str:
+    """A bare path means an SQLite file; ``postgresql://`` uses the psycopg 3 driver."""
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().resolve())
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+@dataclass(frozen=True)
+class StoredScan:
+    id: str
+    scope: str
+    sources: list[str]
+    started: datetime
+    finished: datetime
+    duration_seconds: float
+    incomplete: bool
+    counts: dict[str, Any]
+    digest: str
+
+
+class Store:
+    """A scan-history database. Use :func:`open_store`."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine, event
+
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
+
+            @event.listens_for(self.engine, "connect")
+            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=60000")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+            @event.listens_for(self.engine, "begin")
+            def _on_begin(conn: Any) -> None:
+                # Writers take the lock at BEGIN: a deferred transaction that upgrades from read
+                # to write can fail with "database is locked" despite the busy timeout.
+                mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+                conn.exec_driver_sql(f"BEGIN {mode}")
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._tables()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _tables(self) -> None:
+        from sqlalchemy import Boolean, Column, DateTime, Float, LargeBinary, MetaData, String, Table, Text
+        from sqlalchemy.types import JSON
+
+        md = MetaData()
+        self.scans = Table(
+            "scans", md,
+            Column("id", String(64), primary_key=True),
+            Column("scope", String(512)),
+            Column("sources", JSON),
+            Column("started", DateTime(timezone=True)),
+            Column("finished", DateTime(timezone=True)),
+            Column("duration_seconds", Float),
+            Column("incomplete", Boolean),
+            Column("counts", JSON),
+            Column("digest", String(64)),
+            Column("tool_version", String(32)),
+            Column("result_gz", LargeBinary),
+            Column("stored", DateTime(timezone=True)),
+        )
+        self.findings = Table(
+            "findings", md,
+            Column("scan_id", String(64), primary_key=True),
+            Column("fingerprint", String(64), primary_key=True),
+            Column("check_id", String(128)),
+            Column("resource_id", Text),
+            Column("status", String(16)),
+            Column("severity", String(16)),
+            Column("suppressed", Boolean),
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        """One write transaction (the SQLite write lock taken at BEGIN)."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision, under a lock shared by all writers."""
+        from alembic import command
+        from alembic.config import Config
+        from sqlalchemy import text
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "store_migrations"))
+        with self._write() as conn:
+            if not self.is_sqlite and conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing --------------------------------------------------------------------------
+    def save(self, result: ScanResult) -> None:
+        """Store one scan and its findings in a single transaction."""
+        summary = result.summary()
+        row = {
+            "id": result.scan.id,
+            "scope": result.scan.scope,
+            "sources": list(result.scan.sources),
+            "started": result.scan.started,
+            "finished": result.scan.finished,
+            "duration_seconds": result.scan.duration_seconds,
+            "incomplete": result.scan.incomplete,
+            "counts": summary,
+            "digest": result.digest,
+            "tool_version": result.tool.version,
+            "result_gz": zlib.compress(result.to_json(indent=None).encode("utf-8"), 6),
+            "stored": datetime.now(UTC),
+        }
+        seen: set[str] = set()
+        rows = []
+        for f in result.findings:
+            if f.fingerprint in seen:  # a resource reported twice: one row per fingerprint
+                continue
+            seen.add(f.fingerprint)
+            rows.append(
+                {
+                    "scan_id": result.scan.id,
+                    "fingerprint": f.fingerprint,
+                    "check_id": f.check_id,
+                    "resource_id": f.resource_id,
+                    "status": f.status.value,
+                    "severity": f.severity.value,
+                    "suppressed": f.suppressed,
+                }
+            )
+        with self._write() as conn:
+            conn.execute(self.scans.insert(), [row])
+            self._insert_findings(conn, rows)
+
+    def _insert_findings(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 5000):
+            conn.execute(self.findings.insert(), list(rows[start : start + 5000]))
+
+    # -- reading --------------------------------------------------------------------------
+    def _stored(self, row: Any) -> StoredScan:
+        return StoredScan(
+            id=row.id,
+            scope=row.scope,
+            sources=list(row.sources or []),
+            started=_aware(row.started),
+            finished=_aware(row.finished),
+            duration_seconds=float(row.duration_seconds),
+            incomplete=bool(row.incomplete),
+            counts=dict(row.counts or {}),
+            digest=row.digest,
+        )
+
+    def list_scans(self, scope: str | None = None, limit: int | None = None) -> list[StoredScan]:
+        """Scans newest first, optionally of one scope."""
+        from sqlalchemy import select
+
+        cols = [c for c in self.scans.c if c.name != "result_gz"]
+        query = select(*cols).order_by(self.scans.c.started.desc(), self.scans.c.stored.desc())
+        if scope is not None:
+            query = query.where(self.scans.c.scope == scope)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [self._stored(r) for r in conn.execute(query)]
+
+    def find_scan(self, prefix: str) -> StoredScan:
+        """A scan by id or unambiguous id prefix."""
+        from sqlalchemy import select
+
+        cols = [c for c in self.scans.c if c.name != "result_gz"]
+        query = select(*cols).where(self.scans.c.id.like(prefix.replace("%", "") + "%")).limit(2)
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+        if not rows:
+            raise ConfigError(f"no scan {prefix!r} in the store {redact_url(self.url)}")
+        if len(rows) > 1:
+            raise ConfigError(f"scan id prefix {prefix!r} is ambiguous; give more characters")
+        return self._stored(rows[0])
+
+    def load_result(self, scan_id: str) -> ScanResult:
+        from sqlalchemy import select
+
+        with self.engine.connect() as conn:
+            blob = conn.execute(select(self.scans.c.result_gz).where(self.scans.c.id == scan_id)).scalar()
+        if blob is None:
+            raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
+        return ScanResult.model_validate_json(zlib.decompress(blob))
+
+    def failing_fingerprints(self, scan_id: str) -> set[str]:
+        """Unsuppressed failures of one scan."""
+        from sqlalchemy import select
+
+        f = self.findings.c
+        query = select(f.fingerprint).where(f.scan_id == scan_id, f.status == Status.FAIL.value, f.suppressed.is_(False))
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(query)}
+
+    def first_seen(self, scope: str, fingerprints: set[str]) -> dict[str, datetime]:
+        """For each fingerprint, the start of the first stored scan of this scope it failed in."""
+        from sqlalchemy import func, select
+
+        if not fingerprints:
+            return {}
+        f, s = self.findings.c, self.scans.c
+        query = (
+            select(f.fingerprint, func.min(s.started))
+            .select_from(self.findings.join(self.scans, f.scan_id == s.id))
+            .where(s.scope == scope, f.status == Status.FAIL.value)
+            .group_by(f.fingerprint)
+        )
+        out: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for fp, started in conn.execute(query):
+                if fp in fingerprints and started is not None:
+                    out[fp] = _aware(started)
+        return out
+
+    def history_for(self, result: ScanResult) -> HistoryInfo:
+        """How ``result`` relates to the stored scans of its scope (computed before it is saved)."""
+        scope = result.scan.scope
+        previous = self.list_scans(scope, limit=TREND_POINTS - 1)
+        now_failing = {f.fingerprint for f in result.findings if f.active_failure}
+        before = self.failing_fingerprints(previous[0].id) if previous else set()
+        first = self.first_seen(scope, now_failing)
+        for fp in now_failing:
+            first.setdefault(fp, result.scan.started)
+        trend = [
+            TrendPoint(scan_id=s.id, started=s.started, failing_by_severity=dict(s.counts.get("failures_by_severity", {})))
+            for s in reversed(previous)
+        ]
+        trend.append(
+            TrendPoint(
+                scan_id=result.scan.id,
+                started=result.scan.started,
+                failing_by_severity=dict(result.summary()["failures_by_severity"]),
+            )
+        )
+        return HistoryInfo(
+            previous_scan_id=previous[0].id if previous else None,
+            new=sorted(now_failing - before) if previous else sorted(now_failing),
+            resolved=sorted(before - now_failing),
+            first_seen=dict(sorted(first.items())),
+            trend=trend,
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default create or upgrade) the store at ``url``; errors are ConfigErrors."""
+    try:
+        import alembic  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            "the store extra is not installed: pip install 'ml-posture-auditor[store]' (or pass --no-store)"
+        ) from exc
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        store = Store(url)
+        if migrate:
+            store.migrate()
+    except ArgumentError as exc:
+        raise ConfigError(f"store URL {redact_url(url)!r} is not valid: {exc}") from exc
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise ConfigError(f"cannot open the scan store {redact_url(url)}: {_short(exc)}") from exc
+    return store
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+

@@ -1,0 +1,1 @@
+"""Alembic migrations of the scan-history store (run programmatically by ``auditor.store``)."""

@@ -1,0 +1,180 @@
+"""The scan store on SQLite: schema, saving, history, interruption and concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from auditor.config import ConfigError
+from auditor.findings import Severity, Status
+from auditor.store import default_store_path, normalise_url, open_store, resolve_store_url
+
+from .factory import finding, scan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_urls_and_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert normalise_url(str(tmp_path / "h.db")) == f"sqlite:///{tmp_path / 'h.db'}"
+    assert normalise_url("postgresql://u:p@127.0.0.1:5/db") == "postgresql+psycopg://u:p@127.0.0.1:5/db"
+    monkeypatch.delenv("AUDITOR_STORE")
+    assert default_store_path().name == "history.sqlite"
+    assert "auditor" in str(default_store_path())
+    assert resolve_store_url(None, None) == normalise_url(str(default_store_path()))
+    assert resolve_store_url(None, str(tmp_path / "cfg.db")).endswith("cfg.db")
+    monkeypatch.setenv("AUDITOR_STORE", str(tmp_path / "env.db"))
+    assert resolve_store_url(None, str(tmp_path / "cfg.db")).endswith("env.db")
+    assert resolve_store_url(str(tmp_path / "cli.db"), str(tmp_path / "cfg.db")).endswith("cli.db")
+
+
+def test_bad_store_url_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid|cannot open"):
+        open_store("nosuchdialect://x/y")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="cannot open the scan store"):
+        open_store(normalise_url(str(tmp_path / "file" / "sub" / "h.db")))
+
+
+def test_schema_is_versioned_and_upgrade_is_idempotent(store_path: Path) -> None:
+    url = normalise_url(str(store_path))
+    store = open_store(url)
+    assert store.schema_revision() == "0001"
+    store.close()
+    again = open_store(url)  # a second open runs no migration and keeps the data
+    assert again.schema_revision() == "0001"
+    with sqlite3.connect(store_path) as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        assert {"scans", "findings", "alembic_version"} <= tables
+        assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_save_list_and_history(store_path: Path) -> None:
+    store = open_store(normalise_url(str(store_path)))
+    a = finding("bucket_public_read", "arn:a")
+    b = finding("bucket_unencrypted", "arn:b", severity=Severity.MEDIUM)
+    c = finding("bucket_tls", "arn:c", severity=Severity.LOW)
+    passing = finding("bucket_public_read", "arn:ok", status=Status.PASS)
+    muted = finding("bucket_logging", "arn:m", suppressed=True)
+    first = scan([a, b, passing, muted], day=0)
+    assert store.history_for(first).previous_scan_id is None
+    store.save(first)
+    other = scan([c], scope="aws-222222222222", day=1)
+    store.save(other)
+    second = scan([a, c, passing, muted], day=2)
+    history = store.history_for(second)
+    assert history.previous_scan_id == first.scan.id
+    assert history.new == [c.fingerprint]  # c failed only in another scope before
+    assert history.resolved == [b.fingerprint]
+    assert history.first_seen[a.fingerprint] == first.scan.started
+    assert history.first_seen[c.fingerprint] == second.scan.started
+    assert muted.fingerprint not in history.first_seen and muted.fingerprint not in history.new
+    assert [p.scan_id for p in history.trend] == [first.scan.id, second.scan.id]
+    assert history.trend[0].failing_by_severity["medium"] == 1
+    assert history.trend[1].failing_by_severity == {"critical": 0, "high": 1, "medium": 0, "low": 1, "info": 0}
+    store.save(second)
+    assert [s.id for s in store.list_scans("aws-111111111111")] == [second.scan.id, first.scan.id]
+    assert len(store.list_scans()) == 3
+    assert store.failing_fingerprints(second.scan.id) == {a.fingerprint, c.fingerprint}
+    loaded = store.load_result(second.scan.id)
+    assert loaded == second and loaded.verify_digest()
+    assert store.find_scan(second.scan.id[:8]).id == second.scan.id
+    with pytest.raises(ConfigError, match="no scan"):
+        store.find_scan("zzzz")
+
+
+def test_a_failed_save_leaves_nothing_behind(store_path: Path) -> None:
+    store = open_store(normalise_url(str(store_path)))
+    good = scan([finding("bucket_public_read", "arn:a")], day=0)
+    store.save(good)
+    dup_id = scan([finding("bucket_public_read", "arn:b")], day=1, scan_id=good.scan.id)
+    with pytest.raises(Exception, match="UNIQUE|unique|Integrity"):
+        store.save(dup_id)  # the scan row conflicts: the whole transaction rolls back
+    assert [s.id for s in store.list_scans()] == [good.scan.id]
+    assert store.failing_fingerprints(good.scan.id) == {finding("bucket_public_read", "arn:a").fingerprint}
+
+
+KILL_MID_SAVE = textwrap.dedent(
+    """
+    import os, signal, sys
+    sys.path.insert(0, {root!r})
+    from auditor import store as store_mod
+    from tests.history.factory import finding, scan
+
+    original = store_mod.Store._insert_findings
+
+    def insert_then_die(self, conn, rows):
+        original(self, conn, rows[: len(rows) // 2])  # half the findings are written ...
+        os.kill(os.getpid(), signal.SIGKILL)          # ... and the process dies mid-transaction
+
+    store_mod.Store._insert_findings = insert_then_die
+    store = store_mod.open_store({url!r})
+    store.save(scan([finding("bucket_public_read", f"arn:{{i}}") for i in range(2000)], day=5))
+    """
+)
+
+
+def test_a_scan_killed_while_saving_leaves_the_store_consistent(store_path: Path) -> None:
+    url = normalise_url(str(store_path))
+    store = open_store(url)
+    earlier = scan([finding("bucket_public_read", "arn:a")], day=0)
+    store.save(earlier)
+    store.close()
+    proc = subprocess.run([sys.executable, "-c", KILL_MID_SAVE.format(root=str(ROOT), url=url)], timeout=120)
+    assert proc.returncode == -9
+    store = open_store(url)
+    assert [s.id for s in store.list_scans()] == [earlier.scan.id]
+    with sqlite3.connect(store_path) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert db.execute("select count(*) from findings").fetchone()[0] == 1
+    store.save(scan([finding("bucket_public_read", "arn:b")], day=6))  # and it takes new scans
+    assert len(store.list_scans()) == 2
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from auditor.store import open_store
+    from tests.history.factory import finding, scan
+
+    store = open_store({url!r})
+    for n in range(5):
+        store.save(scan([finding("bucket_public_read", f"arn:{tag}-{{n}}-{{i}}") for i in range(800)], day=n))
+    """
+)
+
+
+def test_concurrent_writers_all_land(store_path: Path) -> None:
+    """Two (here three) scan processes on a fresh store at once: migration and saves serialise."""
+    url = normalise_url(str(store_path))
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), url=url, tag=tag)])
+        for tag in ("a", "b", "c")
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
+    store = open_store(url)
+    scans = store.list_scans()
+    assert len(scans) == 15
+    assert all(len(store.failing_fingerprints(s.id)) == 800 for s in scans)
+
+
+def test_concurrent_threads_share_one_store(store_path: Path) -> None:
+    store = open_store(normalise_url(str(store_path)))
+    results = [scan([finding("bucket_public_read", f"arn:{i}-{j}") for j in range(50)], day=i) for i in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(store.save, results))
+    assert {s.id for s in store.list_scans()} == {r.scan.id for r in results}
+
+
+def test_store_file_is_created_with_parent_folders(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "h.sqlite"
+    open_store(normalise_url(str(path))).close()
+    assert path.exists()
+    assert os.path.getsize(path) > 0
