@@ -16,3 +16,9 @@ def _private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def store_path(_private_store: Path) -> Path:
     return _private_store
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """The loopback webhook listens on 127.0.0.1 explicitly (never a name that might resolve elsewhere)."""
+    return ("127.0.0.1", 0)
