@@ -269,8 +269,12 @@ class Registry:
 
     def select(self, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Registry:
         """A registry narrowed to ``include`` (ids or id prefixes ending in '*') minus ``exclude``."""
+        # A pattern that names no check is a typo (or a retired id): refuse it rather than let a
+        # CI gate run zero checks and pass.
         unknown_ids = [
-            c for c in (*include, *exclude) if not c.endswith("*") and c not in self._by_id
+            c
+            for c in (*include, *exclude)
+            if (c not in self._by_id if not c.endswith("*") else not any(i.startswith(c[:-1]) for i in self._by_id))
         ]
         if unknown_ids:
             raise RegistryError(f"unknown check id(s): {', '.join(sorted(unknown_ids))}")
