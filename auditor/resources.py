@@ -313,12 +313,26 @@ class NotebookFile(Resource):
     parse_error: str | None = None
 
 
+class KnownAdvisory(Frozen):
+    """An advisory matched by a collector against user-supplied advisory data."""
+
+    id: str
+    summary: str = ""
+    severity: str = "medium"
+    fixed: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
 class Dependency(Resource):
     kind: ClassVar[str] = "Dependency"
     ecosystem: str = "PyPI"
     package: str
     version: str | None = Field(default=None, description="exact pinned version; None if not pinned")
     manifest: str = Field(description="the lock or requirements file it came from")
+    advisories: list[KnownAdvisory] | None = Field(
+        default=None,
+        description="matches in user-supplied advisory data (scan files --advisories); the bundled data is matched by the check",
+    )
 
 
 class Dataset(Resource):

@@ -1,0 +1,82 @@
+"""Recognising a file's format from its first bytes, never from its name."""
+
+from __future__ import annotations
+
+import re
+
+ZIP = "zip"
+PICKLE = "pickle"
+NUMPY = "numpy"
+HDF5 = "hdf5"
+GGUF = "gguf"
+SAFETENSORS = "safetensors"
+ONNX = "onnx"
+GZIP = "gzip"
+BZIP2 = "bz2"
+XZ = "xz"
+LZMA = "lzma"
+ZLIB = "zlib"
+NOTEBOOK = "notebook"
+
+HEAD = 4096
+
+_PROTO0_START = frozenset(b"(c}])NKIJMSVXUTlpdGF")
+_GLOBAL_LINE = re.compile(rb"^c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
+
+
+def sniff(head: bytes) -> str | None:
+    """The container or model format of a file starting with ``head`` (None = not a model file)."""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return ZIP
+    if head[:6] == b"\x93NUMPY":
+        return NUMPY
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        return HDF5
+    if head[:4] == b"GGUF":
+        return GGUF
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return PICKLE
+    if head[:2] == b"\x1f\x8b":
+        return GZIP
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return BZIP2
+    if head[:6] == b"\xfd7zXZ\x00":
+        return XZ
+    if head[:3] == b"\x5d\x00\x00":
+        return LZMA
+    if len(head) >= 2 and head[0] == 0x78 and ((head[0] << 8) | head[1]) % 31 == 0:
+        return ZLIB
+    if _looks_safetensors(head):
+        return SAFETENSORS
+    if _looks_onnx(head):
+        return ONNX
+    if head[:1] and head[0] in _PROTO0_START and _looks_proto0(head):
+        return PICKLE
+    return None
+
+
+def _looks_safetensors(head: bytes) -> bool:
+    if len(head) < 10:
+        return False
+    n = int.from_bytes(head[:8], "little")
+    return 2 <= n <= 100_000_000 and head[8:9] == b"{"
+
+
+def _looks_onnx(head: bytes) -> bool:
+    # ModelProto starts with ir_version (field 1, varint) followed by another known top-level field.
+    if len(head) < 4 or head[0] != 0x08 or not 1 <= head[1] <= 20:
+        return False
+    return head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x32, 0x3A, 0x42, 0x72, 0x7A, 0x82)
+
+
+def _looks_proto0(head: bytes) -> bool:
+    """Protocol 0/1 pickles have no marker; accept only heads a pickler would write."""
+    if _GLOBAL_LINE.match(head):
+        return True
+    if head[:2] in (b"(d", b"(l", b"(t", b"}q", b"]q", b"(i", b"(c", b")\x81") or head[:2] == b"(d":
+        return True
+    if head[:1] in (b"}", b"]", b")") and head[1:2] in (b"q", b"(", b"."):
+        return True
+    if head[:1] in (b"I", b"F", b"S", b"V", b"L") and b"\n." in head[:64] and head.count(b"\n") <= 3:
+        return True
+    return head[:2] in (b"N.", b"K\x01.")
