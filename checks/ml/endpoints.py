@@ -9,13 +9,21 @@ from auditor.resources import MLWorkload
 from ._common import ENDPOINT_TYPES, LABELS
 
 
+def _serves_endpoints(workload: MLWorkload) -> bool:
+    # Azure ML endpoints take their encryption from the workspace's customer-managed key setting.
+    return workload.workload_type in ENDPOINT_TYPES or (
+        workload.workload_type == "workspace" and workload.ref.cloud == "azure"
+    )
+
+
 @check(
     id="ml_endpoint_not_customer_key",
     severity=Severity.MEDIUM,
     title="Inference endpoint storage not encrypted with a customer-managed key",
     description="The storage attached to an inference endpoint (SageMaker endpoint configuration, "
-    "Vertex AI endpoint, Azure ML endpoint) is not encrypted with a customer-managed key, so model "
-    "artifacts and request data on it cannot be revoked or audited through the key.",
+    "Vertex AI endpoint) is not encrypted with a customer-managed key, so model artifacts and request "
+    "data on it cannot be revoked or audited through the key. On Azure the key is set on the Azure ML "
+    "workspace, which encrypts the endpoints deployed in it, so the workspace is judged.",
     remediation="AWS: set KmsKeyId on the SageMaker endpoint configuration (a new configuration, then "
     "update the endpoint). GCP: create the Vertex AI endpoint with encryption_spec (CMEK). Azure: "
     "enable customer-managed keys on the Azure Machine Learning workspace.",
@@ -26,7 +34,7 @@ from ._common import ENDPOINT_TYPES, LABELS
     ),
 )
 def ml_endpoint_not_customer_key(workload: MLWorkload) -> Result | None:
-    if workload.workload_type not in ENDPOINT_TYPES:
+    if not _serves_endpoints(workload):
         return None
     label = LABELS[workload.workload_type]
     if workload.customer_managed_key is None:
