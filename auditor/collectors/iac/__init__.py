@@ -53,9 +53,13 @@ class IacCollector:
             project = TerraformProject(self.root, on_error)
             sink.progress(f"terraform: {len(tf_files)} files")
             resources += project.resources(tf_files, self.var_files)
-        for kind in ("terraform_json", "plan", "cloudformation"):
+        for kind in ("terraform_json", "plan"):
             for path in found.of(kind):
                 on_error(f"{self._rel(path)}: {kind} files are not supported yet", self._rel(path), None, True)
+        for path in found.of("cloudformation"):
+            from auditor.collectors.iac.cloudformation import load_template
+
+            resources += load_template(path, self._rel(path), on_error)
         sink.add_all(map_resources(resources, on_error))
 
     def _rel(self, path: Path) -> str:

@@ -11,11 +11,15 @@ ErrorSink = Callable[[str, str, int | None, bool], None]
 
 
 def map_resources(resources: list[IacResource], on_error: ErrorSink) -> list[Resource]:
+    from auditor.collectors.iac.mappers.aws_cfn import AwsCloudFormation
     from auditor.collectors.iac.mappers.aws_tf import AwsTerraform
+    from auditor.collectors.iac.mappers.azure_tf import AzureTerraform
+    from auditor.collectors.iac.mappers.gcp_tf import GcpTerraform
 
     tf = [r for r in resources if r.source == "terraform"]
+    cfn = [r for r in resources if r.source == "cloudformation"]
     out: list[Resource] = []
-    for mapper in (AwsTerraform(tf),):
+    for mapper in (AwsTerraform(tf), GcpTerraform(tf), AzureTerraform(tf), AwsCloudFormation(cfn)):
         try:
             out.extend(mapper.map())
         except Exception as exc:  # a mapper bug must not hide the other clouds' results

@@ -1,0 +1,306 @@
+"""Terraform Google resources into resource kinds.
+
+Defaults follow the google provider: Workbench ``disable_public_ip`` and notebooks
+``no_public_ip`` false (a public IP), uniform bucket-level access off, public access prevention
+``inherited`` (not enforced), GCS encrypts with Google-managed keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.analysis.secrets import find_secrets
+from auditor.collectors.iac.mappers.common import (
+    as_bool,
+    as_str,
+    blocks,
+    first,
+    index_by_name,
+    is_set,
+    make_ref,
+    targets,
+)
+from auditor.collectors.iac.mappers.network import merge_ranges, port_spec, protocol_name
+from auditor.collectors.iac.model import IacResource
+from auditor.collectors.iac.values import Unknown
+from auditor.resources import Bucket, Cloud, FirewallRule, Key, Notebook, PortRange, Resource, Role, SecretHit
+
+PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+ADMIN_ROLES = frozenset({"roles/owner", "roles/editor"})
+WILDCARD_DATA_ROLES = frozenset({"roles/storage.admin", "roles/storage.objectAdmin"})
+READ_ROLES = frozenset({"roles/storage.objectViewer", "roles/storage.legacyObjectReader", "roles/storage.legacyBucketReader", "roles/storage.objectUser"})
+WRITE_ROLES = frozenset({"roles/storage.objectAdmin", "roles/storage.objectCreator", "roles/storage.admin", "roles/storage.legacyBucketWriter", "roles/storage.legacyBucketOwner", "roles/storage.objectUser"})
+
+
+def _members(attrs: dict[str, Any]) -> list[Any] | None:
+    if "members" in attrs:
+        value = attrs["members"]
+        if not isinstance(value, list):
+            return None
+        return value
+    if "member" in attrs:
+        return [attrs["member"]]
+    return []
+
+
+def _public(members: list[Any] | None) -> list[str] | None:
+    if members is None or any(isinstance(m, Unknown) for m in members):
+        return None
+    return sorted({m for m in members if isinstance(m, str) and m in PUBLIC_MEMBERS})
+
+
+class GcpTerraform:
+    def __init__(self, resources: list[IacResource]) -> None:
+        self.by_type: dict[str, list[IacResource]] = {}
+        for res in resources:
+            self.by_type.setdefault(res.type, []).append(res)
+
+    def of(self, rtype: str) -> list[IacResource]:
+        return self.by_type.get(rtype, [])
+
+    def map(self) -> list[Resource]:
+        return [
+            *self.buckets(), *self.bindings(), *self.notebooks(), *self.firewalls(), *self.keys(),
+        ]
+
+    def _bucket_iam(self) -> list[IacResource]:
+        return self.of("google_storage_bucket_iam_binding") + self.of("google_storage_bucket_iam_member")
+
+    def buckets(self) -> list[Resource]:
+        buckets = self.of("google_storage_bucket")
+        by_name = index_by_name(buckets, "name")
+        addresses = {b.address for b in buckets}
+        grants: dict[str, list[tuple[Any, list[str] | None]]] = {}
+        for iam in self._bucket_iam():
+            for address in targets(iam.attrs.get("bucket"), by_name, addresses) or []:
+                grants.setdefault(address, []).append((iam.attrs.get("role"), _public(_members(iam.attrs))))
+        for pol in self.of("google_storage_bucket_iam_policy"):
+            for address in targets(pol.attrs.get("bucket"), by_name, addresses) or []:
+                grants.setdefault(address, []).append((Unknown("bucket IAM policy document"), None))
+        out: list[Resource] = []
+        for b in buckets:
+            a = b.attrs
+            read: bool | None = False
+            write: bool | None = False
+            via: list[str] = []
+            for role, public in grants.get(b.address, []):
+                if public is None or isinstance(role, Unknown):
+                    read = None if read is False else read
+                    write = None if write is False else write
+                    continue
+                if not public:
+                    continue
+                if role in READ_ROLES or role in WRITE_ROLES or role == "roles/storage.legacyObjectReader":
+                    if role in READ_ROLES or role in WRITE_ROLES:
+                        read = True
+                    if role in WRITE_ROLES:
+                        write = True
+                    via.append(f"{role} granted to {', '.join(public)}")
+            pap = a.get("public_access_prevention", "inherited")
+            prevention = None if isinstance(pap, Unknown) else pap == "enforced"
+            if prevention:  # enforced prevention overrides allUsers grants
+                read = write = False
+                via = []
+            elif prevention is None and (read or write):
+                read, write = (None if read else read), (None if write else write)
+            ubla = as_bool(a.get("uniform_bucket_level_access"), default=False)
+            enc = first(a.get("encryption"))
+            if isinstance(enc, Unknown):
+                encryption: Any = None
+                kms = None
+            elif enc and is_set(enc.get("default_kms_key_name")):
+                encryption, kms = "customer_managed", as_str(enc.get("default_kms_key_name"))
+            else:
+                encryption, kms = "provider_managed", None
+            versioning = first(a.get("versioning"))
+            soft_delete = first(a.get("soft_delete_policy"))
+            out.append(
+                Bucket(
+                    ref=make_ref(b, Cloud.GCP, a.get("name")),
+                    tags={str(k): str(v) for k, v in (a.get("labels") or {}).items()} if isinstance(a.get("labels"), dict) else {},
+                    ignores=b.ignores,
+                    public_read=read,
+                    public_write=write,
+                    public_via="; ".join(via) or None,
+                    public_access_block=prevention,
+                    public_access_block_detail=f"public_access_prevention = {pap}" if isinstance(pap, str) else "unknown",
+                    encryption=encryption,
+                    kms_key=kms,
+                    versioning=None if isinstance(versioning, Unknown) else (
+                        bool(versioning and as_bool(versioning.get("enabled"), default=False))
+                        or bool(isinstance(soft_delete, dict) and soft_delete.get("retention_duration_seconds") not in (None, 0))
+                    ),
+                    access_logging=None if isinstance(first(a.get("logging")), Unknown) else bool(blocks(a.get("logging"))),
+                    acls_enabled=None if ubla is None else not ubla,
+                )
+            )
+        return out
+
+    def bindings(self) -> list[Resource]:
+        out: list[Resource] = []
+        for rtype in ("google_project_iam_binding", "google_project_iam_member", *(
+            "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member")):
+            for iam in self.of(rtype):
+                role = iam.attrs.get("role")
+                members = _members(iam.attrs)
+                public = _public(members)
+                project_level = rtype.startswith("google_project")
+                role_known = isinstance(role, str)
+                out.append(
+                    Role(
+                        ref=make_ref(iam, Cloud.GCP, f"{role} on {iam.attrs.get('project') or iam.attrs.get('bucket')}" if role_known else None),
+                        ignores=iam.ignores,
+                        principal_type="binding",
+                        public_members=public,
+                        is_admin=(role in ADMIN_ROLES) if role_known and project_level else (None if project_level else False),
+                        admin_via=f"{role} on the project" if role_known and role in ADMIN_ROLES and project_level else None,
+                        wildcard_data_access=(role in WILDCARD_DATA_ROLES) if role_known and project_level else (None if project_level else False),
+                        wildcard_data_via=f"{role} on the whole project" if role_known and role in WILDCARD_DATA_ROLES and project_level else None,
+                    )
+                )
+        return out
+
+    def notebooks(self) -> list[Resource]:
+        out: list[Resource] = []
+        for nb in self.of("google_workbench_instance"):
+            found = first(nb.attrs.get("gce_setup"))
+            setup: dict[str, Any] | None = found if isinstance(found, dict) else ({} if found is None else None)
+            if setup is None:
+                out.append(Notebook(ref=make_ref(nb, Cloud.GCP, nb.attrs.get("name")), ignores=nb.ignores))
+                continue
+            metadata: dict[str, Any] = setup["metadata"] if isinstance(setup.get("metadata"), dict) else {}
+            disk = first(setup.get("boot_disk"))
+            data_disk = first(setup.get("data_disks"))
+            cmek = _cmek([disk, data_disk])
+            nics = blocks(setup.get("network_interfaces"))
+            private = None if nics is None else bool(nics) and all(is_set(n.get("subnet")) or is_set(n.get("network")) for n in nics)
+            root = metadata.get("notebook-disable-root")
+            out.append(
+                Notebook(
+                    ref=make_ref(nb, Cloud.GCP, nb.attrs.get("name")),
+                    tags=_labels(nb.attrs),
+                    ignores=nb.ignores,
+                    direct_internet_access=_not(as_bool(setup.get("disable_public_ip"), default=False)),
+                    root_access=_not(as_bool(root, default=False)),
+                    customer_managed_key=cmek,
+                    private_network=private,
+                    startup_secrets=_metadata_secrets(metadata, nb.address),
+                )
+            )
+        for nb in self.of("google_notebooks_instance"):
+            a = nb.attrs
+            metadata = a["metadata"] if isinstance(a.get("metadata"), dict) else {}
+            enc = a.get("disk_encryption", "GMEK")
+            out.append(
+                Notebook(
+                    ref=make_ref(nb, Cloud.GCP, a.get("name")),
+                    tags=_labels(a),
+                    ignores=nb.ignores,
+                    direct_internet_access=_not(as_bool(a.get("no_public_ip"), default=False)),
+                    root_access=_not(as_bool(metadata.get("notebook-disable-root"), default=False)),
+                    customer_managed_key=None if isinstance(enc, Unknown) else enc == "CMEK",
+                    kms_key=as_str(a.get("kms_key")),
+                    private_network=_and(is_set(a.get("network")), is_set(a.get("subnet"))),
+                    startup_secrets=_metadata_secrets(metadata, nb.address, a.get("post_startup_script")),
+                )
+            )
+        return out
+
+    def firewalls(self) -> list[Resource]:
+        out: list[Resource] = []
+        for fw in self.of("google_compute_firewall"):
+            a = fw.attrs
+            direction = a.get("direction", "INGRESS")
+            disabled = as_bool(a.get("disabled"), default=False)
+            sources = a.get("source_ranges")
+            world: list[PortRange] | None
+            if isinstance(direction, Unknown) or disabled is None:
+                world = None
+            elif direction != "INGRESS" or disabled:
+                world = []
+            elif isinstance(sources, Unknown) or (isinstance(sources, list) and any(isinstance(s, Unknown) for s in sources)):
+                world = None
+            elif not (isinstance(sources, list) and any(s in ("0.0.0.0/0", "::/0") for s in sources)):
+                world = []
+            else:
+                allows = blocks(a.get("allow"))
+                if allows is None:
+                    world = None
+                else:
+                    parts: list[list[PortRange] | None] = []
+                    for allow in allows:
+                        proto = protocol_name(allow.get("protocol"))
+                        if proto is None:
+                            parts.append(None)
+                        elif proto == "all":
+                            parts.append([PortRange(protocol="all", start=0, end=65535)])
+                        elif allow.get("ports") in (None, []):
+                            parts.append([PortRange(protocol=proto, start=0, end=65535)])
+                        else:
+                            parts.append(port_spec(allow.get("ports"), proto))
+                    world = merge_ranges(parts)
+            out.append(
+                FirewallRule(
+                    ref=make_ref(fw, Cloud.GCP, a.get("name")),
+                    ignores=fw.ignores,
+                    world_open_ports=world,
+                    network=as_str(a.get("network")),
+                )
+            )
+        return out
+
+    def keys(self) -> list[Resource]:
+        out: list[Resource] = []
+        for k in self.of("google_kms_crypto_key"):
+            purpose = k.attrs.get("purpose", "ENCRYPT_DECRYPT")
+            rotation: bool | None = is_set(k.attrs.get("rotation_period"))
+            if isinstance(purpose, str) and purpose != "ENCRYPT_DECRYPT":
+                rotation = None  # asymmetric keys cannot rotate automatically
+            out.append(
+                Key(
+                    ref=make_ref(k, Cloud.GCP, k.attrs.get("name")),
+                    tags=_labels(k.attrs),
+                    ignores=k.ignores,
+                    customer_managed=True,
+                    rotation_enabled=rotation,
+                    policy_public=None,
+                )
+            )
+        return out
+
+
+def _not(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def _cmek(disks: list[Any]) -> bool | None:
+    for disk in disks:
+        if isinstance(disk, Unknown):
+            return None
+        if isinstance(disk, dict) and disk.get("disk_encryption") == "CMEK":
+            return True
+    return False
+
+
+def _labels(attrs: dict[str, Any]) -> dict[str, str]:
+    labels = attrs.get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def _metadata_secrets(metadata: dict[str, Any], address: str, *extra: Any) -> list[SecretHit] | None:
+    hits: list[SecretHit] = []
+    unknown = False
+    for key, value in [*metadata.items(), *(("post_startup_script", v) for v in extra if v is not None)]:
+        if isinstance(value, str):
+            hits += find_secrets(value, f"{address} metadata {key}")
+        elif isinstance(value, Unknown) and key in ("startup-script", "post-startup-script", "post_startup_script"):
+            unknown = True
+    return None if unknown and not hits else hits
