@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Regenerate the generated docs (checks reference, result JSON Schema); tests fail when stale.
+docs: $(VENV)/.demo-installed
+	$(BIN)/python scripts/gen_checks_doc.py
+	$(BIN)/python scripts/gen_result_schema.py
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/aws_scan.py
