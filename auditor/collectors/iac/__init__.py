@@ -46,16 +46,17 @@ class IacCollector:
                 on_error(f"{path}: no such file or directory", str(path), None, True)
         found = discover([p for p in self.paths if p.exists()])
         resources: list[IacResource] = []
-        tf_files = found.of("terraform")
-        if tf_files or found.of("tfvars"):
+        tf_files = found.of("terraform") + found.of("terraform_json")
+        if tf_files:
             from auditor.collectors.iac.terraform.project import TerraformProject
 
             project = TerraformProject(self.root, on_error)
             sink.progress(f"terraform: {len(tf_files)} files")
             resources += project.resources(tf_files, self.var_files)
-        for kind in ("terraform_json", "plan"):
-            for path in found.of(kind):
-                on_error(f"{self._rel(path)}: {kind} files are not supported yet", self._rel(path), None, True)
+        for path in found.of("plan"):
+            from auditor.collectors.iac.terraform.plan import load_plan
+
+            resources += load_plan(path, self._rel(path), on_error)
         for path in found.of("cloudformation"):
             from auditor.collectors.iac.cloudformation import load_template
 

@@ -219,7 +219,7 @@ class AwsTerraform:
             versioning=self._versioning(a, parts["versioning"]),
             access_logging=bool(parts["logging"]) or bool(blocks(a.get("logging"))),
             is_log_target=log_target or a.get("acl") == "log-delivery-write",
-            acls_enabled=self._acls_enabled(parts["ownership_controls"]),
+            acls_enabled=self._acls_enabled(parts["ownership_controls"], uses_acl=_uses_acl(a, parts["acl"])),
         )
 
     @staticmethod
@@ -268,7 +268,7 @@ class AwsTerraform:
         return False
 
     @staticmethod
-    def _acls_enabled(split: list[IacResource]) -> bool | None:
+    def _acls_enabled(split: list[IacResource], uses_acl: bool) -> bool | None:
         for r in split:
             rule = first(r.attrs.get("rule"))
             if isinstance(rule, Unknown):
@@ -278,7 +278,8 @@ class AwsTerraform:
                 if isinstance(ownership, Unknown):
                     return None
                 return ownership != "BucketOwnerEnforced"
-        return False  # S3 default for new buckets: BucketOwnerEnforced
+        # S3's default for new buckets is BucketOwnerEnforced, unless the project relies on ACLs
+        return uses_acl
 
     # -- IAM -----------------------------------------------------------------------------------
     def roles(self) -> list[Resource]:
@@ -509,6 +510,11 @@ class AwsTerraform:
                 )
             )
         return out
+
+
+def _uses_acl(attrs: dict[str, Any], split: list[IacResource]) -> bool:
+    acls = [attrs.get("acl")] + [r.attrs.get("acl") or r.attrs.get("access_control_policy") for r in split]
+    return any(a not in (None, "private") for a in acls)
 
 
 def _lifecycle_secrets(lc: IacResource) -> list[SecretHit] | None:

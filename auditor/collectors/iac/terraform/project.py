@@ -36,6 +36,10 @@ class TerraformProject:
             self.on_error(f"cannot read {rel}: {exc.strerror}", rel, None, True)
             return None
         try:
+            if path.name.endswith(".tf.json"):
+                from auditor.collectors.iac.terraform.tfjson import tf_json_to_hcl
+
+                return tf_json_to_hcl(data.decode("utf-8", "replace"), rel)
             return parse_hcl(data, rel)
         except HclSyntaxError as exc:
             self.on_error(f"{rel}:{exc.line}: {exc}", rel, exc.line, True)
@@ -48,7 +52,8 @@ class TerraformProject:
         if not directory.is_dir():
             self._sources[directory] = None
             return None
-        files = [f for f in (self.parse_file(p) for p in sorted(directory.glob("*.tf"))) if f is not None]
+        paths = sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+        files = [f for f in (self.parse_file(p) for p in paths) if f is not None]
         rel = self.rel(directory)
         src = ModuleSource(directory, "" if rel == "." else rel, files)
         self._sources[directory] = src
