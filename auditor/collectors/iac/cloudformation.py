@@ -22,6 +22,7 @@ import yaml
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.hcl import ignore_comments
 from auditor.collectors.iac.values import (
+    OWN_ACCOUNT,
     UNKNOWN_TEXT,
     Unknown,
     contains_unknown,
@@ -143,6 +144,8 @@ class Resolver:
             return "aws"
         if name == "AWS::URLSuffix":
             return "amazonaws.com"
+        if name == "AWS::AccountId":
+            return Unknown("AWS::AccountId is known only at deploy time", partial=OWN_ACCOUNT)
         if name.startswith("AWS::"):
             return Unknown(f"{name} is known only at deploy time")
         if name in self.resources:

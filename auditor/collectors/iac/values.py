@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 UNKNOWN_TEXT = "__auditor_unknown__"
+# Stands for "the deploying account" (``AWS::AccountId``, ``data.aws_caller_identity``) inside
+# partial renderings, so a trust policy naming its own account root is judged as such.
+OWN_ACCOUNT = "000000000000"
 
 
 @dataclass(frozen=True)

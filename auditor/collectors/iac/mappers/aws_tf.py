@@ -27,7 +27,7 @@ from auditor.collectors.iac.mappers.common import (
 )
 from auditor.collectors.iac.mappers.network import aws_rule_ranges, merge_ranges
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.values import Unknown, json_document, policy_is_decidable
+from auditor.collectors.iac.values import OWN_ACCOUNT, Unknown, json_document, policy_is_decidable
 from auditor.resources import (
     AuditTrail,
     Bucket,
@@ -189,6 +189,12 @@ class AwsTerraform:
             declared = True
         else:
             bucket_block, declared = dict(S3_DEFAULT_BLOCK), False
+        effective = s3_access.effective_block(bucket_block, account_block if account_block is not None else {})
+        if policy is None and effective["RestrictPublicBuckets"] is True:
+            policy = {}  # whatever the unreadable policy says, RestrictPublicBuckets stops public access
+            policy_unreadable = True
+        else:
+            policy_unreadable = policy is None
         access = s3_access.fold_public_access(
             acl_grants=acl_grants,
             policy=policy,
@@ -202,8 +208,7 @@ class AwsTerraform:
             if account_block and all(account_block.values()):
                 detail = "aws_s3_account_public_access_block turns all four flags on"
         encryption, kms_key = self._encryption(a, parts["server_side_encryption_configuration"])
-        policy_doc = policy
-        tls = None if policy_doc is None else iam_policy.denies_insecure_transport(policy_doc) if policy_doc else False
+        tls = None if policy_unreadable else iam_policy.denies_insecure_transport(policy) if policy else False
         return Bucket(
             ref=make_ref(b, Cloud.AWS, a.get("bucket")),
             tags=_tags(a),
@@ -333,7 +338,7 @@ class AwsTerraform:
             if not wildcard and WILDCARD_DATA_MANAGED & set(arns):
                 wildcard, wildcard_via = True, "managed policy AmazonS3FullAccess"
             trust_doc = policy_input(a.get("assume_role_policy"))
-            trust = iam_policy.trust_analysis(trust_doc) if trust_doc is not None else None
+            trust = iam_policy.trust_analysis(trust_doc, own_account=OWN_ACCOUNT) if trust_doc is not None else None
             out.append(
                 Role(
                     ref=make_ref(role, Cloud.AWS, a.get("name")),

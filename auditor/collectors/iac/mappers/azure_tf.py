@@ -367,7 +367,10 @@ def nsg_rule_ranges(rule: dict[str, Any]) -> list[PortRange] | None:
             return None
         ports += spec
     if proto == "all":
-        return [PortRange(protocol="all", start=p.start, end=p.end) for p in ports] or [PortRange(protocol="all")]
+        if not ports or any(p.start <= 0 and p.end >= 65535 for p in ports):
+            return [PortRange(protocol="all")]
+        # "*" on given ports: TCP and UDP on those ports only, not every port
+        return [PortRange(protocol=pr, start=p.start, end=p.end) for p in ports for pr in ("tcp", "udp")]
     return ports
 
 

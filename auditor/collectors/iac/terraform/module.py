@@ -17,7 +17,7 @@ from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.evaluate import Evaluator, Namespace
 from auditor.collectors.iac.terraform.hcl import Attr, Block, Body, HclFile, ignore_comments
 from auditor.collectors.iac.terraform.policy_document import policy_document_json
-from auditor.collectors.iac.values import ResObj, Unknown
+from auditor.collectors.iac.values import OWN_ACCOUNT, ResObj, Unknown
 from auditor.resources import InlineIgnore
 
 META_ATTRS = frozenset({"count", "for_each", "depends_on", "provider", "providers", "lifecycle"})
@@ -190,6 +190,8 @@ class ModuleInstance:
             computed["arn"] = f"arn:aws:s3:::{attrs['bucket']}"
         if rtype in ("aws_iam_role", "aws_iam_policy") and isinstance(attrs.get("name"), str):
             computed["id"] = attrs["name"]
+        if rtype == "aws_caller_identity":
+            computed["account_id"] = Unknown("the caller's account id is known only at plan time", partial=OWN_ACCOUNT)
         if rtype == "aws_iam_policy_document":
             computed["json"] = policy_document_json(attrs)
         return ResObj(address, rtype, attrs, computed)
