@@ -20,7 +20,7 @@ from auditor.collectors.base import CollectionError
 from auditor.findings import Finding, Severity, Status
 from auditor.resources import Resource, resource_from_dict, resource_to_dict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class ToolInfo(BaseModel):

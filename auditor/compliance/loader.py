@@ -45,8 +45,8 @@ def load_all(directory: Path = FRAMEWORKS_DIR) -> dict[str, Framework]:
 def select(frameworks: Sequence[str] | None, directory: Path = FRAMEWORKS_DIR) -> list[Framework]:
     """The frameworks asked for (all when None), refusing unknown ids with the valid choices."""
     available = load_all(directory)
-    if frameworks is None:
-        return list(available.values())
+    if frameworks is None:  # core frameworks first, as reports list them
+        return sorted(available.values(), key=lambda f: (not f.core, f.framework))
     unknown = [f for f in frameworks if f not in available]
     if unknown:
         raise FrameworkError(

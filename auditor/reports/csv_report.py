@@ -1,0 +1,44 @@
+"""CSV: one row per finding and control (a finding mapped to no control gets one row).
+
+Cells that a spreadsheet would read as a formula (=, +, -, @, tab, CR) are prefixed with an
+apostrophe: resource names come from outside and must not run as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from auditor.result import ScanResult
+
+EXTENSION = ".csv"
+
+COLUMNS = [
+    "framework", "control", "check_id", "title", "severity", "status", "suppressed", "suppression_reason",
+    "suppression_expires", "resource_id", "resource_name", "resource_kind", "provider", "cloud", "account",
+    "region", "path", "line", "message", "remediation", "fingerprint",
+]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def render(result: ScanResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for f in result.findings:
+        s = f.suppression
+        base = [
+            f.check_id, f.title, f.severity.value, f.status.value, "yes" if s else "no", s.reason if s else "",
+            s.expires.isoformat() if s and s.expires else "", f.resource_id, f.resource_name, f.resource_kind,
+            f.provider, f.cloud, f.account, f.region, f.path, f.line, f.message, f.remediation, f.fingerprint,
+        ]
+        pairs = [(fw, c) for fw, ids in sorted(f.controls.items()) for c in ids] or [("", "")]
+        for framework, control in pairs:
+            writer.writerow([_cell(v) for v in (framework, control, *base)])
+    return out.getvalue()

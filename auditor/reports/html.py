@@ -1,0 +1,233 @@
+"""The HTML report: one self-contained file (inline CSS, JS and SVG; nothing is fetched) that a
+compliance officer can open from an e-mail attachment.
+
+Jinja2 with autoescape renders every name, tag and message as text. A Content-Security-Policy
+allows only the report's own script (by hash), so even markup that slipped through could not
+run. Summary, control tables and findings are plain HTML; the script only adds filters, search,
+sorting and paging to the findings explorer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup, escape
+
+from auditor.findings import Finding, Status
+from auditor.reports._common import SEVERITY_ORDER
+from auditor.result import SCHEMA_VERSION, ControlResult, ScanResult
+
+EXTENSION = ".html"
+FIRST_SEEN_LIMIT = 200
+NEW_FINDINGS_LIMIT = 200
+STATUS_COLOURS = {
+    "fail": "#b3261e", "incomplete": "#a15c00", "pass": "#1e7a34", "not_assessed": "#b8bcc2", "manual": "#2d5fa8",
+}
+SEVERITY_COLOURS = {"critical": "#7d1020", "high": "#d0453a", "medium": "#d99100", "low": "#50707f", "info": "#9aa0a6"}
+
+
+def _asset(name: str) -> str:
+    return files("auditor.report_templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _utc(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["utc"] = _utc
+    env.filters["pct"] = _pct
+    return env
+
+
+@lru_cache(maxsize=1)
+def _assets() -> tuple[Any, str, str, str]:
+    js = _asset("report.js")
+    css = _asset("report.css")
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise ValueError("report.js / report.css must not contain a closing script or style tag")
+    script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
+    template = _environment().from_string(_asset("report.html.j2"))
+    return template, css, js, script_hash
+
+
+def _display_status(f: Finding) -> str:
+    if f.status == Status.FAIL and f.suppression is not None:
+        return "suppressed"
+    return f.status.value
+
+
+_STATUS_RANK = {"fail": 0, "error": 1, "unknown": 2, "suppressed": 3, "pass": 4}
+
+
+def _where(f: Finding) -> str:
+    if f.path:
+        return f"{f.path}:{f.line}" if f.line else f.path
+    parts = [p for p in (f.account, f.region) if p]
+    return " / ".join(parts) if parts else f.resource_id
+
+
+def _tag_list(tags: dict[str, str] | None) -> list[str]:
+    return [f"{k}={v}" for k, v in sorted((tags or {}).items())]
+
+
+def _score_chart(result: ScanResult) -> Markup:
+    """One stacked bar per framework: its controls by status, with score and coverage."""
+    width, bar_x, bar_w, row_h = 900, 230, 460, 34
+    height = row_h * len(result.frameworks) + 34
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Framework scores" width="{width}" '
+           f'height="{height}" viewBox="0 0 {width} {height}">']
+    for i, fw in enumerate(result.frameworks):
+        y = 8 + i * row_h
+        total = sum(fw.counts.values()) or 1
+        out.append(f'<text x="0" y="{y + 15}">{escape(fw.id.upper())}: {escape(_pct(fw.score))} score</text>')
+        x = float(bar_x)
+        for status in ("fail", "incomplete", "pass", "not_assessed", "manual"):
+            n = fw.counts.get(status, 0)
+            if not n:
+                continue
+            w = bar_w * n / total
+            out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="20" fill="{STATUS_COLOURS[status]}">'
+                       f'<title>{n} {status.replace("_", " ")}</title></rect>')
+            x += w
+        out.append(f'<text x="{bar_x + bar_w + 10}" y="{y + 15}">coverage {escape(_pct(fw.coverage))}, '
+                   f'{total} controls</text>')
+    legend_y = height - 10
+    x = bar_x
+    for status, colour in STATUS_COLOURS.items():
+        out.append(f'<rect x="{x}" y="{legend_y - 10}" width="10" height="10" fill="{colour}"/>'
+                   f'<text x="{x + 14}" y="{legend_y}">{status.replace("_", " ")}</text>')
+        x += 96
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _trend_chart(result: ScanResult) -> Markup | None:
+    """Open failures by severity over the stored scans, oldest first."""
+    history = result.history
+    if history is None or len(history.trend) < 2:
+        return None
+    points = history.trend
+    width, height, left, top, bottom = 900, 220, 50, 12, 40
+    plot_w, plot_h = width - left - 120, height - top - bottom
+    peak = max((max(p.failing_by_severity.values(), default=0) for p in points), default=0) or 1
+    step = plot_w / (len(points) - 1)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Open failures over time" width="{width}" '
+           f'height="{height}" viewBox="0 0 {width} {height}">',
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
+           f'<text x="{left - 8}" y="{top + 10}" text-anchor="end">{peak}</text>',
+           f'<text x="{left - 8}" y="{top + plot_h}" text-anchor="end">0</text>']
+    for i, p in enumerate(points):
+        if i in (0, len(points) - 1) or len(points) <= 8:
+            out.append(f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" text-anchor="middle">'
+                       f'{p.started:%m-%d}</text>')
+    for n, sev in enumerate(SEVERITY_ORDER):
+        values = [p.failing_by_severity.get(sev, 0) for p in points]
+        if not any(values):
+            continue
+        coords = " ".join(f"{left + i * step:.1f},{top + plot_h - plot_h * v / peak:.1f}" for i, v in enumerate(values))
+        out.append(f'<polyline fill="none" stroke-width="2" stroke="{SEVERITY_COLOURS[sev]}" points="{coords}">'
+                   f'<title>{sev}: {", ".join(str(v) for v in values)}</title></polyline>')
+        out.append(f'<text x="{left + plot_w + 12}" y="{top + 14 + 16 * n}" fill="{SEVERITY_COLOURS[sev]}">'
+                   f'{sev} ({values[-1]})</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _controls_by_section(controls: Iterable[ControlResult]) -> list[tuple[str, list[ControlResult]]]:
+    sections: dict[str, list[ControlResult]] = {}
+    for c in controls:
+        sections.setdefault(c.section, []).append(c)
+    return list(sections.items())
+
+
+def context(result: ScanResult) -> dict[str, Any]:
+    inventory_by_id = {item.get("ref", {}).get("id"): item for item in result.inventory}
+    names = {rid: item.get("ref", {}).get("name", rid) for rid, item in inventory_by_id.items()}
+    findings = sorted(
+        result.findings, key=lambda f: (_STATUS_RANK[_display_status(f)], -f.severity.rank, f.check_id, f.resource_id)
+    )
+    rows = []
+    checks: dict[str, dict[str, str]] = {}
+    for f in findings:
+        names.setdefault(f.resource_id, f.resource_name)
+        checks.setdefault(f.check_id, {"title": f.title, "severity": f.severity.value, "remediation": f.remediation})
+        rows.append({
+            "rank": f.severity.rank, "sev": f.severity.value, "status": _display_status(f), "check": f.check_id,
+            "provider": f.provider, "kind": f.resource_kind, "name": f.resource_name, "where": _where(f),
+            "message": f.message + (f" [{f.key}]" if f.key else ""),
+            "controls": " ".join(f"{fw}:{c}" for fw, ids in sorted(f.controls.items()) for c in ids),
+            "tags": _tag_list(inventory_by_id.get(f.resource_id, {}).get("tags")),
+        })
+    shown_frameworks = {fw.id for fw in result.frameworks}
+    control_options = [
+        (f"{c.framework}:{c.control_id}", f"{c.framework.upper()} {c.control_id}: {c.title}")
+        for c in result.controls
+        if c.counts and c.framework in shown_frameworks
+    ]
+    by_fp = {f.fingerprint: f for f in result.findings if f.status == Status.FAIL}
+    new_findings = []
+    if result.changes is not None:
+        new_findings = [by_fp[fp] for fp in result.changes.new if fp in by_fp][:NEW_FINDINGS_LIMIT]
+    first_seen: list[tuple[datetime, Finding]] = []
+    first_seen_more = 0
+    if result.history is not None:
+        seen = sorted(
+            ((when, by_fp[fp]) for fp, when in result.history.first_seen.items() if fp in by_fp and by_fp[fp].active_failure),
+            key=lambda pair: pair[0],
+        )
+        first_seen, first_seen_more = seen[:FIRST_SEEN_LIMIT], max(0, len(seen) - FIRST_SEEN_LIMIT)
+    inventory = [
+        {
+            "kind": item.get("kind", ""), "provider": item.get("ref", {}).get("provider", ""),
+            "account": item.get("ref", {}).get("account") or "", "region": item.get("ref", {}).get("region") or "",
+            "name": item.get("ref", {}).get("name", ""), "id": item.get("ref", {}).get("id", ""),
+            "tags": _tag_list(item.get("tags")),
+        }
+        for item in result.inventory
+    ]
+    if not result.digest:
+        digest_state = "(no digest recorded)"
+    elif result.verify_digest():
+        digest_state = "(verified: matches the result content)"
+    else:
+        digest_state = "(DOES NOT MATCH the result content: the result was changed after it was written)"
+    return {
+        "scan": result.scan, "tool": result.tool, "summary": result.summary(), "severities": SEVERITY_ORDER,
+        "statuses": ["fail", "error", "unknown", "suppressed", "pass"], "frameworks": result.frameworks,
+        "controls_by_fw": {
+            fw.id: _controls_by_section(c for c in result.controls if c.framework == fw.id) for fw in result.frameworks
+        },
+        "names": names, "checks": checks, "findings": rows, "check_ids": sorted(checks),
+        "providers": sorted({r["provider"] for r in rows}), "kinds": sorted({r["kind"] for r in rows}),
+        "control_options": control_options, "changes": result.changes, "new_findings": new_findings,
+        "history": result.history, "first_seen": first_seen, "first_seen_more": first_seen_more,
+        "suppressed": [f for f in findings if f.status == Status.FAIL and f.suppression is not None],
+        "errors": result.collection_errors, "inventory": inventory, "digest": result.digest,
+        "digest_state": digest_state, "schema_version": result.schema_version or SCHEMA_VERSION,
+        "score_chart": _score_chart(result) if result.frameworks else Markup(""),
+        "trend_chart": _trend_chart(result),
+    }
+
+
+def render(result: ScanResult) -> str:
+    template, css, js, script_hash = _assets()
+    return str(template.render(css=css, js=js, script_hash=script_hash, **context(result)))

@@ -1,0 +1,81 @@
+"""A Markdown summary short enough for a pull-request comment: counts, framework scores, the
+top failures and, with a baseline, the new ones. Long lists are cut with a note."""
+
+from __future__ import annotations
+
+import re
+
+from auditor.findings import Finding
+from auditor.reports._common import SEVERITY_ORDER, failure_sort_key, location
+from auditor.result import ScanResult
+
+EXTENSION = ".md"
+TOP_N = 10
+MAX_CHARS = 60_000  # GitHub comments stop at 65,536 characters
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def esc(text: str) -> str:
+    """Text that renders literally: no markup, no HTML, no table breaks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+def _rows(findings: list[Finding]) -> list[str]:
+    rows = ["| severity | check | resource | where |", "|---|---|---|---|"]
+    for f in findings[:TOP_N]:
+        rows.append(f"| {f.severity.value} | `{f.check_id}` | {esc(f.resource_name)} | {esc(location(f))} |")
+    if len(findings) > TOP_N:
+        rows.append(f"\n_…and {len(findings) - TOP_N} more; see the full report._")
+    return rows
+
+
+def render(result: ScanResult) -> str:
+    summary = result.summary()
+    scan = result.scan
+    failing = sorted((f for f in result.findings if f.active_failure), key=failure_sort_key)
+    lines = [
+        f"## Auditor: {esc(scan.scope)}",
+        "",
+        f"Scan `{scan.id}` at {scan.started:%Y-%m-%d %H:%M} UTC, {summary['resources']} resources, "
+        f"{summary['findings']} results.",
+        "",
+        "| " + " | ".join(SEVERITY_ORDER) + " | suppressed | unknown | error |",
+        "|" + "---|" * (len(SEVERITY_ORDER) + 3),
+        "| " + " | ".join(str(summary["failures_by_severity"][s]) for s in SEVERITY_ORDER)
+        + f" | {summary['suppressed']} | {summary['by_status']['unknown']} | {summary['by_status']['error']} |",
+        "",
+    ]
+    if result.frameworks:
+        lines += ["| framework | score | coverage | fail | incomplete | pass | scope |", "|---|---|---|---|---|---|---|"]
+        for fw in result.frameworks:
+            lines.append(
+                f"| {esc(fw.name)} | {_pct(fw.score)} | {_pct(fw.coverage)} | {fw.counts.get('fail', 0)} | "
+                f"{fw.counts.get('incomplete', 0)} | {fw.counts.get('pass', 0)} | {esc(fw.scope)} |"
+            )
+        lines.append("")
+    if result.changes is not None:
+        new = set(result.changes.new)
+        new_failing = [f for f in failing if f.fingerprint in new]
+        lines += [
+            f"### Since the baseline: {len(result.changes.new)} new, {len(result.changes.resolved)} resolved, "
+            f"{result.changes.unchanged} unchanged",
+            "",
+        ]
+        if new_failing:
+            lines += [*_rows(new_failing), ""]
+    lines += [f"### Top failures ({len(failing)})", ""]
+    lines += [*_rows(failing), ""] if failing else ["No unsuppressed failures.", ""]
+    if summary["collection_errors"]:
+        lines += [f"{summary['collection_errors']} collection error(s): some settings could not be read.", ""]
+    if scan.incomplete:
+        lines += ["**The scan was incomplete**: a whole source could not be read.", ""]
+    lines.append(f"<sub>auditor {esc(result.tool.version)} · result digest `{result.digest[:16]}`</sub>")
+    text = "\n".join(lines) + "\n"
+    if len(text) > MAX_CHARS:
+        text = text[: MAX_CHARS - 80].rsplit("\n", 1)[0] + "\n\n_Summary truncated; see the full report._\n"
+    return text
