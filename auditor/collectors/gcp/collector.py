@@ -1,0 +1,346 @@
+"""Live GCP collector: Cloud Storage, project IAM, service-account keys, Vertex AI, firewalls,
+instances, Cloud KMS and Data Access audit logs, for each project the credentials can see.
+
+Storage goes through google-cloud-storage; the other services through their REST APIs with a
+google-auth ``AuthorizedSession`` (the transport the google-cloud-* REST clients use) and the
+allow-list in ``api.py``. Projects are scanned side by side, and each project's services too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, ClassVar
+
+from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.gcp import normalize as n
+from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
+from auditor.config import ConfigError
+
+MISSING_EXTRA = "the gcp extra is not installed: pip install 'ml-posture-auditor[gcp]'"
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+# Vertex AI endpoints are regional; these are scanned unless --region narrows or widens the list.
+DEFAULT_VERTEX_REGIONS = ("us-central1", "us-east1", "us-east4", "us-west1", "europe-west1", "europe-west4", "asia-northeast1", "asia-southeast1")
+
+# Permissions the collector needs (all read-only), for docs and the custom role.
+PERMISSIONS = (
+    "resourcemanager.projects.get",
+    "resourcemanager.projects.getIamPolicy",
+    "storage.buckets.list",
+    "storage.buckets.getIamPolicy",
+    "iam.serviceAccounts.list",
+    "iam.serviceAccountKeys.list",
+    "compute.firewalls.list",
+    "compute.instances.list",
+    "notebooks.instances.list",
+    "aiplatform.endpoints.list",
+    "cloudkms.locations.list",
+    "cloudkms.keyRings.list",
+    "cloudkms.cryptoKeys.list",
+)
+
+
+def require_sdk() -> None:
+    for module in ("google.auth", "google.cloud.storage", "requests"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            raise ConfigError(MISSING_EXTRA)
+
+
+class GcpCollector:
+    name: ClassVar[str] = "gcp"
+
+    def __init__(
+        self,
+        projects: Sequence[str] | None = None,
+        *,
+        credentials: Any = None,
+        endpoints: Mapping[str, str] | None = None,
+        ca_bundle: str | None = None,
+        regions: Sequence[str] | None = None,
+        max_workers: int = 8,
+    ) -> None:
+        require_sdk()
+        unknown = set(endpoints or {}) - set(DEFAULT_ENDPOINTS)
+        if unknown:
+            raise ConfigError(
+                f"unknown GCP endpoint service(s) {', '.join(sorted(unknown))}; known: {', '.join(DEFAULT_ENDPOINTS)}"
+            )
+        self.projects = list(projects or [])
+        self.credentials = credentials
+        self.endpoints = dict(endpoints or {})
+        self.ca_bundle = ca_bundle
+        self.regions = list(regions or DEFAULT_VERTEX_REGIONS)
+        self.max_workers = max_workers
+
+    def scope(self) -> str:
+        return "gcp-" + ("-".join(self.projects[:3]) if self.projects else "all-projects")
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Resolve credentials now, so missing ones are a configuration error (exit 2), not a partial scan."""
+        self.credentials = self._credentials()
+
+    def _credentials(self) -> Any:
+        if self.credentials is not None:
+            return self.credentials
+        import google.auth
+        from google.auth.exceptions import DefaultCredentialsError
+
+        try:
+            creds, _ = google.auth.default(scopes=list(SCOPES))
+        except DefaultCredentialsError as exc:
+            raise ConfigError(f"no GCP credentials (Application Default Credentials): {exc}") from exc
+        return creds
+
+    def _session(self, creds: Any) -> Any:
+        from google.auth.transport.requests import AuthorizedSession
+
+        session = AuthorizedSession(creds)
+        if self.ca_bundle:
+            session.verify = self.ca_bundle
+        adapter_size = max(self.max_workers * 2, 10)
+        import requests.adapters
+
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=adapter_size, pool_maxsize=adapter_size))
+        return session
+
+    def _storage_client(self, creds: Any, session: Any, project: str) -> Any:
+        from google.cloud import storage
+
+        options = {"api_endpoint": self.endpoints["storage"]} if "storage" in self.endpoints else None
+        client = storage.Client(project=project, credentials=creds, _http=session, client_options=options)
+        # google-cloud-storage >= 3.17 fetches each bucket's metadata in a background thread for
+        # tracing (an extra buckets.get per bucket). Off: we already hold the metadata.
+        if getattr(client, "_bucket_metadata_cache", None) is not None:
+            client._bucket_metadata_cache = None
+        return client
+
+    # -- collection ---------------------------------------------------------------------------
+
+    def collect(self, sink: CollectionSink) -> None:
+        creds = self._credentials()
+        session = self._session(creds)
+        self._first_token(creds, session, sink)
+        api = GcpApi(session, sink, self.endpoints)
+        projects = self.projects or self._visible_projects(api, sink)
+        with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(projects) or 1))) as pool:
+            for future in [pool.submit(self._project, api, creds, session, p, sink) for p in projects]:
+                future.result()
+
+    @staticmethod
+    def _first_token(creds: Any, session: Any, sink: CollectionSink) -> None:
+        """Fetch the access token once up front: a broken credential fails fast and clearly
+        instead of every call retrying it."""
+        from google.auth.credentials import AnonymousCredentials
+        from google.auth.exceptions import GoogleAuthError
+        from google.auth.transport.requests import Request
+
+        if isinstance(creds, AnonymousCredentials) or getattr(creds, "valid", False):
+            return
+        import requests
+
+        plain = requests.Session()
+        plain.verify = session.verify
+        try:
+            creds.refresh(Request(plain))
+        except GoogleAuthError as exc:
+            raise ConfigError(f"cannot obtain a GCP access token: {exc}") from exc
+
+    def _visible_projects(self, api: GcpApi, sink: CollectionSink) -> list[str]:
+        try:
+            return [
+                str(p["projectId"])
+                for p in api.pages("cloudresourcemanager:projects.search", "/v3/projects:search", "projects")
+                if p.get("state", "ACTIVE") == "ACTIVE" and p.get("projectId")
+            ]
+        except ApiError as exc:
+            sink.error(CollectionError(source="gcp", operation=exc.operation, message=f"cannot list projects: {exc}", incomplete=True))
+            return []
+
+    def _project(self, api: GcpApi, creds: Any, session: Any, project: str, sink: CollectionSink) -> None:
+        sink.progress(f"gcp: scanning project {project}")
+        policy = self._guard(sink, project, "cloudresourcemanager:projects.getIamPolicy", lambda: api.call(
+            "cloudresourcemanager:projects.getIamPolicy",
+            f"/v3/projects/{project}:getIamPolicy",
+            json={"options": {"requestedPolicyVersion": 3}},
+        ))
+        if policy is not None:
+            sink.add(n.audit_trail(project, policy))
+        tasks: list[Callable[[], None]] = [
+            lambda: self._storage(api, creds, session, project, policy, sink),
+            lambda: self._identity(api, project, policy, sink),
+            lambda: self._network(api, project, sink),
+            lambda: self._notebooks(api, project, sink),
+            lambda: self._kms(api, project, sink),
+            *[(lambda r=region: self._endpoints(api, project, r, sink)) for region in self.regions],
+        ]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks))) as pool:
+            for future in [pool.submit(t) for t in tasks]:
+                future.result()
+
+    def _guard(
+        self, sink: CollectionSink, project: str, operation: str, fn: Callable[[], Any], *, resource: str | None = None
+    ) -> Any:
+        """Run one API read; a failure becomes a CollectionError (incomplete when it is a list call)."""
+        try:
+            return fn()
+        except ApiError as exc:
+            sink.error(
+                CollectionError(
+                    source="gcp",
+                    operation=exc.operation,
+                    account=project,
+                    resource=resource,
+                    message=("access denied: " if exc.denied else "") + str(exc),
+                    incomplete=resource is None,
+                )
+            )
+        except Exception as exc:  # network failures and the SDK's own exceptions
+            denied = getattr(exc, "code", None) in (401, 403)
+            sink.error(
+                CollectionError(
+                    source="gcp",
+                    operation=operation,
+                    account=project,
+                    resource=resource,
+                    message=("access denied: " if denied else "") + f"{type(exc).__name__}: {exc}",
+                    incomplete=resource is None,
+                )
+            )
+        return None
+
+    def _storage(self, api: GcpApi, creds: Any, session: Any, project: str, policy: dict[str, Any] | None, sink: CollectionSink) -> None:
+        client = self._storage_client(creds, session, project)
+
+        def list_buckets() -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = []
+            for page in client.list_buckets(project=project, projection="full").pages:
+                sink.call("storage:buckets.list")
+                items.extend(dict(b._properties) for b in page)
+            return items
+
+        buckets = self._guard(sink, project, "storage:buckets.list", list_buckets)
+        if buckets is None:
+            return
+        data_logged = None if policy is None else n.storage_reads_logged(policy)
+        log_targets = frozenset(
+            str((b.get("logging") or {}).get("logBucket")) for b in buckets if (b.get("logging") or {}).get("logBucket")
+        )
+
+        def one(item: dict[str, Any]) -> None:
+            name = str(item["name"])
+
+            def get_policy() -> dict[str, Any]:
+                sink.call("storage:buckets.getIamPolicy")
+                bucket = client.bucket(name)
+                result: dict[str, Any] = bucket.get_iam_policy(requested_policy_version=3).to_api_repr()
+                return result
+
+            iam = self._guard(sink, project, "storage:buckets.getIamPolicy", get_policy, resource=name)
+            sink.add(n.gcs_bucket(project, item, iam, data_access_logged=data_logged, log_targets=log_targets))
+            if iam is not None:
+                sink.add(n.bucket_policy_role(project, name, iam))
+
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            list(pool.map(one, buckets))
+
+    def _identity(self, api: GcpApi, project: str, policy: dict[str, Any] | None, sink: CollectionSink) -> None:
+        accounts = self._guard(sink, project, "iam:serviceAccounts.list", lambda: list(
+            api.pages("iam:serviceAccounts.list", f"/v1/projects/{project}/serviceAccounts", "accounts")
+        ))
+        keys: dict[str, list[dict[str, Any]] | None] = {}
+
+        def sa_keys(sa: dict[str, Any]) -> None:
+            email = str(sa["email"])
+            data = self._guard(
+                sink, project, "iam:serviceAccounts.keys.list",
+                lambda: api.call(
+                    "iam:serviceAccounts.keys.list",
+                    f"/v1/projects/{project}/serviceAccounts/{email}/keys",
+                    params={"keyTypes": "USER_MANAGED"},
+                ),
+                resource=email,
+            )
+            keys[email] = None if data is None else list(data.get("keys") or [])
+
+        if accounts:
+            with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+                list(pool.map(sa_keys, accounts))
+        if policy is None and accounts is None:
+            return
+        sink.add_all(n.project_roles(project, policy or {}, accounts or [], keys))
+
+    def _network(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+        firewalls = self._guard(sink, project, "compute:firewalls.list", lambda: list(
+            api.pages("compute:firewalls.list", f"/compute/v1/projects/{project}/global/firewalls", "items")
+        ))
+        for fw in firewalls or []:
+            sink.add(n.firewall_rule(project, fw))
+
+        instances = self._guard(sink, project, "compute:instances.aggregatedList", lambda: self._aggregated(api, project))
+        for inst in instances or []:
+            # Instances are joined with firewall rules; unreadable rules leave the join empty.
+            sink.add(n.compute_instance(project, inst, firewalls or []))
+
+    @staticmethod
+    def _aggregated(api: GcpApi, project: str) -> list[dict[str, Any]]:
+        """aggregatedList answers a map zone -> {instances: [...]}, paged by pageToken."""
+        out: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"returnPartialSuccess": "true"}
+        path = f"/compute/v1/projects/{project}/aggregated/instances"
+        while True:
+            data = api.call("compute:instances.aggregatedList", path, params=query)
+            for scoped in (data.get("items") or {}).values():
+                out.extend(scoped.get("instances") or [])
+            token = data.get("nextPageToken")
+            if not token:
+                return out
+            query["pageToken"] = token
+
+    def _notebooks(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+        items = self._guard(sink, project, "notebooks:instances.list", lambda: list(
+            api.pages("notebooks:instances.list", f"/v2/projects/{project}/locations/-/instances", "instances")
+        ))
+        for item in items or []:
+            sink.add(n.workbench_instance(project, item))
+
+    def _endpoints(self, api: GcpApi, project: str, region: str, sink: CollectionSink) -> None:
+        items = self._guard(sink, project, "aiplatform:endpoints.list", lambda: list(
+            api.pages("aiplatform:endpoints.list", f"/v1/projects/{project}/locations/{region}/endpoints", "endpoints", region=region)
+        ))
+        for item in items or []:
+            sink.add(n.vertex_endpoint(project, item))
+
+    def _kms(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+        locations = self._guard(sink, project, "cloudkms:locations.list", lambda: list(
+            api.pages("cloudkms:locations.list", f"/v1/projects/{project}/locations", "locations")
+        ))
+
+        def in_location(loc: dict[str, Any]) -> None:
+            loc_id = str(loc.get("locationId") or str(loc.get("name", "")).rsplit("/", 1)[-1])
+            rings = self._guard(sink, project, "cloudkms:keyRings.list", lambda: list(
+                api.pages("cloudkms:keyRings.list", f"/v1/projects/{project}/locations/{loc_id}/keyRings", "keyRings")
+            ))
+            for ring in rings or []:
+                ring_name = str(ring["name"])
+                keys = self._guard(sink, project, "cloudkms:cryptoKeys.list", partial(
+                    _all, api, "cloudkms:cryptoKeys.list", f"/v1/{ring_name}/cryptoKeys", "cryptoKeys"
+                ), resource=ring_name)
+                for key in keys or []:
+                    if n.rotatable(key):
+                        sink.add(n.kms_key(project, key))
+
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            list(pool.map(in_location, locations or []))
+
+
+def _all(api: GcpApi, operation: str, path: str, key: str) -> list[dict[str, Any]]:
+    return list(api.pages(operation, path, key))
