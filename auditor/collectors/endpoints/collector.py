@@ -1,0 +1,128 @@
+"""EndpointCollector: probe targets, recognise ML services, and report them as ``Service``s."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.endpoints.fingerprints import Classification, classify, identify
+from auditor.collectors.endpoints.http import Prober, ProbeSettings, TargetSession
+from auditor.collectors.endpoints.targets import DEFAULT_MAX_HOSTS, DEFAULT_ML_PORTS, Target, parse_targets
+from auditor.collectors.endpoints.tls import inspect_tls
+from auditor.resources import Provider, Ref, Service, TLSInfo
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What happened at one target, for the command's summary table."""
+
+    target: Target
+    state: str  # "service", "http" (answers, not an ML service we know), "closed"
+    service: Service | None = None
+    note: str = ""
+
+
+class EndpointCollector:
+    """Probe URLs, host:port pairs, hosts (default ML ports) and CIDR ranges with GET requests only."""
+
+    name: ClassVar[str] = "endpoints"
+
+    def __init__(
+        self,
+        targets: Sequence[str],
+        *,
+        max_hosts: int = DEFAULT_MAX_HOSTS,
+        concurrency: int = 64,
+        per_host: int = 4,
+        timeout: float = 3.0,
+        read_timeout: float | None = None,
+        ca_bundle: str | None = None,
+        ports: Sequence[int] = DEFAULT_ML_PORTS,
+        inspect_certificates: bool = True,
+    ) -> None:
+        """Raises TargetError (naming the bad target) before any request is sent."""
+        self.raw_targets = list(targets)
+        self.targets = parse_targets(self.raw_targets, max_hosts=max_hosts, ports=ports)
+        self.settings = ProbeSettings(
+            concurrency=max(1, concurrency),
+            per_host=max(1, per_host),
+            connect_timeout=timeout,
+            read_timeout=read_timeout if read_timeout is not None else max(timeout, 5.0),
+        )
+        self.ca_bundle = ca_bundle
+        self.inspect_certificates = inspect_certificates
+        self.outcomes: list[ProbeOutcome] = []
+
+    def scope(self) -> str:
+        return f"endpoints-{len(self.targets)}-targets"
+
+    def collect(self, sink: CollectionSink) -> None:
+        self.outcomes = asyncio.run(self.probe_all(sink))
+
+    async def probe_all(self, sink: CollectionSink) -> list[ProbeOutcome]:
+        gate = asyncio.Semaphore(self.settings.concurrency)
+        sink.progress(f"probing {len(self.targets)} targets")
+        async with Prober(self.settings, on_request=sink.call) as prober:
+
+            async def one(target: Target) -> ProbeOutcome:
+                async with gate:
+                    try:
+                        return await self._probe(prober, target, sink)
+                    except Exception as exc:  # one odd server must not end the scan
+                        sink.error(
+                            CollectionError(source=self.name, resource=target.url(), message=f"probe failed: {exc!r}"[:300])
+                        )
+                        return ProbeOutcome(target, "error", note=repr(exc)[:200])
+
+            return list(await asyncio.gather(*(one(t) for t in self.targets)))
+
+    async def _probe(self, prober: Prober, target: Target, sink: CollectionSink) -> ProbeOutcome:
+        opened = await prober.open(target)
+        if opened.scheme is None:
+            if target.explicit:
+                sink.error(
+                    CollectionError(
+                        source=self.name,
+                        resource=target.url(),
+                        operation="http:GET",
+                        message=f"no HTTP answer from {target.netloc}: " + "; ".join(opened.attempts),
+                    )
+                )
+            return ProbeOutcome(target, "closed", note=opened.reason)
+        session = TargetSession(prober, target, opened.scheme, opened.first)
+        found = await identify(session.fetch, fetched=list(session.cache))
+        if found is None:
+            return ProbeOutcome(target, "http", note=f"{session.base}: answers HTTP, no known ML service")
+        result = await classify(session.fetch, found)
+        tls_info: TLSInfo | None = None
+        if opened.scheme == "https" and self.inspect_certificates:
+            sink.call("tls:handshake", 3)
+            tls_info = await inspect_tls(
+                target.host, target.port, timeout=self.settings.connect_timeout, ca_bundle=self.ca_bundle
+            )
+        service = to_service(session.base, target, result, tls=opened.scheme == "https", tls_info=tls_info)
+        sink.add(service)
+        sink.progress(f"{service.url}: {service.product} {service.version or '(version unknown)'}")
+        return ProbeOutcome(target, "service", service)
+
+
+def to_service(base_url: str, target: Target, result: Classification, *, tls: bool, tls_info: TLSInfo | None) -> Service:
+    return Service(
+        ref=Ref(provider=Provider.NETWORK, id=base_url, name=f"{result.product} at {target.netloc}"),
+        url=base_url,
+        host=target.host,
+        port=target.port,
+        service=result.service,
+        product=result.product,
+        package=result.package,
+        package_ecosystem=result.ecosystem,
+        version=result.version,
+        auth_required=result.auth_required,
+        auth_detail=result.auth_detail,
+        runs_code=result.runs_code,
+        tls=tls,
+        tls_info=tls_info,
+    )

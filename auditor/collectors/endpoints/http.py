@@ -1,0 +1,143 @@
+"""The async HTTP side of probing: GET only, bounded concurrency, plain HTTP first, TLS fallback.
+
+Every request goes through ``Prober.get``, which only ever sends GET without a body: the probe
+set is read-only by construction (a test replays it against a recording server to hold that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from auditor import __version__
+from auditor.collectors.endpoints.fingerprints import Reply
+from auditor.collectors.endpoints.targets import Target
+
+# Not "Mozilla/...": Ray >= 2.52 treats such callers as browsers (and says so in its logs).
+USER_AGENT = f"ml-posture-auditor/{__version__} (read-only probe)"
+MAX_BODY = 512 * 1024  # fingerprints look at the start of pages; never pull a big artifact
+
+
+@dataclass
+class ProbeSettings:
+    concurrency: int = 64
+    per_host: int = 4
+    connect_timeout: float = 3.0
+    read_timeout: float = 5.0
+
+
+@dataclass
+class Opened:
+    """How a target answered its first request."""
+
+    scheme: str | None  # None: nothing speaks HTTP there
+    first: Reply | None = None
+    reason: str = ""
+    attempts: list[str] = field(default_factory=list)
+
+
+class Prober:
+    """Shares one httpx client (connection pool) across all targets of a scan."""
+
+    def __init__(self, settings: ProbeSettings, on_request: Callable[[str], None] | None = None) -> None:
+        self.settings = settings
+        self._on_request = on_request
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Prober:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            verify=False,  # certificates are judged separately (tls.py); a bad one must not hide the service
+            follow_redirects=False,  # a 302 to a login page is itself the answer
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=None),
+            limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+            trust_env=False,  # probes go straight to the target, never through a configured proxy
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get(self, url: str, host: str) -> Reply:
+        """GET ``url``; raises httpx errors. The only request this tool sends to a service."""
+        assert self._client is not None
+        sem = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        async with sem:
+            if self._on_request is not None:
+                self._on_request("http:GET")
+            async with self._client.stream("GET", url) as response:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= MAX_BODY:
+                        break
+                body = b"".join(chunks)[:MAX_BODY].decode(response.encoding or "utf-8", errors="replace")
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                return Reply(response.status_code, headers, body)
+
+    async def open(self, target: Target) -> Opened:
+        """Find the scheme: the one given, else plain HTTP first and TLS when that is refused."""
+        schemes = [target.scheme] if target.scheme else ["http", "https"]
+        opened = Opened(None)
+        for scheme in schemes:
+            url = target.url(scheme) + "/"
+            try:
+                reply = await self.get(url, target.host)
+            except httpx.ConnectTimeout:
+                opened.attempts.append(f"{scheme}: connect timed out")
+                opened.reason = "connect timed out"
+                return opened  # nothing listens (or a firewall drops): TLS would time out too
+            except httpx.ConnectError as exc:
+                text = str(exc) or type(exc).__name__
+                opened.attempts.append(f"{scheme}: {text}")
+                opened.reason = text
+                if scheme == "http":
+                    return opened  # no TLS involved: the TCP connection itself failed (refused, unreachable)
+                continue  # a TLS handshake failure on the https attempt
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout, httpx.WriteError) as exc:
+                # plain HTTP sent to a TLS port: reset (Tornado), closed (uvicorn) or no answer
+                opened.attempts.append(f"{scheme}: {type(exc).__name__} {exc}".strip())
+                opened.reason = f"{type(exc).__name__} {exc}".strip()
+                continue
+            if scheme == "http" and target.scheme is None and _plain_to_tls(reply):
+                opened.attempts.append("http: server asks for TLS")
+                continue
+            opened.scheme = scheme
+            opened.first = reply
+            return opened
+        return opened
+
+
+def _plain_to_tls(reply: Reply) -> bool:
+    """nginx / Envoy answer 400 'plain HTTP request was sent to HTTPS port'."""
+    return reply.status == 400 and ("sent to HTTPS port" in reply.body or "speak plain HTTP" in reply.body.lower())
+
+
+class TargetSession:
+    """Per-target request cache: fingerprints often ask for the same path (e.g. /api)."""
+
+    def __init__(self, prober: Prober, target: Target, scheme: str, first: Reply | None) -> None:
+        self.prober = prober
+        self.target = target
+        self.base = target.url(scheme)
+        self.cache: dict[str, Reply | None] = {"/": first} if first is not None else {}
+        self.failures: dict[str, str] = {}
+
+    async def fetch(self, path: str) -> Reply | None:
+        if path in self.cache:
+            return self.cache[path]
+        try:
+            reply: Reply | None = await self.prober.get(self.base + path, self.target.host)
+        except httpx.HTTPError as exc:
+            self.failures[path] = f"{type(exc).__name__} {exc}".strip()
+            reply = None
+        self.cache[path] = reply
+        return reply
