@@ -55,7 +55,7 @@ def build_collectors(config: AuditorConfig) -> list[Collector]:
             collectors.extend(multi)
             if multi:  # with accounts or an organization, ``profile`` is only the base to assume roles from
                 continue
-            section = aws.collector_section()
+            section = {**aws.collector_section(), "max_workers": limits.per_account}
         else:
             section = dict(getattr(config.sources, name) or {})
         module = source_module(name)

@@ -290,12 +290,27 @@ def account_target(entry: AwsAccountConfig, aws: AwsSourceConfig) -> AccountTarg
     )
 
 
+def check_regions(regions: list[str]) -> None:
+    """Unknown region names are config errors, found before any account is contacted."""
+    if not regions:
+        return
+    session = _boto3().Session()
+    known: set[str] = set()
+    for partition in session.get_available_partitions():
+        known.update(session.get_available_regions("ec2", partition_name=partition))
+    bad = [r for r in regions if r not in known]
+    if bad:
+        raise ConfigError(f"sources.aws.regions: unknown AWS region(s) {', '.join(bad)}")
+
+
 def collectors_for(
     aws: AwsSourceConfig, *, max_accounts: int, max_workers: int, factory: CollectorFactory = aws_collector
 ) -> list[Collector]:
     """The multi-account collectors of ``sources.aws`` (empty when it names a single account)."""
     out: list[Collector] = []
     regions = list(aws.regions) or None
+    if aws.organization is not None or aws.accounts:
+        check_regions([*aws.regions, *(r for a in aws.accounts for r in (a.regions or []))])
     if aws.organization is not None:
         out.append(
             OrganizationCollector(

@@ -55,7 +55,7 @@ def test_migrate_save_and_history_on_postgresql(fresh_url: str) -> None:
     assert history.first_seen[a.fingerprint] == first.scan.started
     store.save(second)
     assert store.load_result(second.scan.id) == second
-    with pytest.raises(Exception, match="duplicate|unique"):
+    with pytest.raises(Exception, match=r"duplicate|unique"):
         store.save(scan([b], day=2, scan_id=first.scan.id))
     assert len(store.list_scans()) == 2
     store.close()

@@ -35,7 +35,7 @@ def test_urls_and_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_bad_store_url_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not valid|cannot open"):
+    with pytest.raises(ConfigError, match=r"not valid|cannot open"):
         open_store("nosuchdialect://x/y")
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="cannot open the scan store"):
@@ -94,7 +94,7 @@ def test_a_failed_save_leaves_nothing_behind(store_path: Path) -> None:
     good = scan([finding("bucket_public_read", "arn:a")], day=0)
     store.save(good)
     dup_id = scan([finding("bucket_public_read", "arn:b")], day=1, scan_id=good.scan.id)
-    with pytest.raises(Exception, match="UNIQUE|unique|Integrity"):
+    with pytest.raises(Exception, match=r"UNIQUE|unique|Integrity"):
         store.save(dup_id)  # the scan row conflicts: the whole transaction rolls back
     assert [s.id for s in store.list_scans()] == [good.scan.id]
     assert store.failing_fingerprints(good.scan.id) == {finding("bucket_public_read", "arn:a").fingerprint}
