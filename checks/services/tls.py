@@ -43,6 +43,8 @@ def service_weak_tls(service: Service) -> Result | None:
     problems = []
     if info.version in WEAK_PROTOCOLS:
         problems.append(f"negotiates {info.version}")
+    elif info.min_version in WEAK_PROTOCOLS:
+        problems.append(f"still accepts {info.min_version}")
     if info.cert_expired:
         problems.append("certificate expired" + (f" on {info.cert_not_after:%Y-%m-%d}" if info.cert_not_after else ""))
     if info.cert_self_signed:
@@ -55,6 +57,7 @@ def service_weak_tls(service: Service) -> Result | None:
         name
         for name, value in (
             ("protocol version", info.version),
+            ("TLS 1.0/1.1 acceptance", info.min_version),
             ("expiry", info.cert_expired),
             ("self-signed", info.cert_self_signed),
             ("name match", info.cert_name_mismatch),

@@ -97,8 +97,8 @@ async def _legacy_accepted(host: str, port: int, timeout: float) -> str | None:
         return None
     try:
         version, _ = await _handshake(host, port, ctx, timeout)
-    except ssl.SSLError:
-        return ""
+    except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+        return ""  # an alert or a reset: the server refused TLS 1.0/1.1
     except (OSError, TimeoutError):
         return None
     return version or ""
