@@ -128,10 +128,27 @@ class Evaluator:
 
     def _heredoc(self, node: Any) -> Any:
         strip = any(c.type == "heredoc_start" and text(c, self.src).startswith("<<-") for c in node.children)
-        value = self._template_parts(node)
-        if not strip:
-            return value
-        return _map_text(value, _dedent)
+        idents = [c for c in node.children if c.type == "heredoc_identifier"]
+        if len(idents) < 2:
+            return Unknown("unterminated heredoc")
+        # literal text comes from the source bytes, so indentation and newlines survive exactly
+        start = self.src.index(b"\n", idents[0].end_byte) + 1
+        end = self.src.rfind(b"\n", 0, idents[-1].start_byte) + 1
+        parts: list[Any] = []
+        pos = start
+        for child in node.children:
+            if child.type not in ("template_interpolation", "template_directive") or child.start_byte < start:
+                continue
+            parts.append(_unescape(self.src[pos : child.start_byte].decode("utf-8", "replace"), heredoc=True))
+            if child.type == "template_interpolation":
+                expr = next((c for c in child.children if c.type == "expression"), None)
+                parts.append(self._eval(expr) if expr is not None else "")
+            else:
+                parts.append(self._directive(child))
+            pos = child.end_byte
+        parts.append(_unescape(self.src[pos:end].decode("utf-8", "replace"), heredoc=True))
+        value = join_template(parts)
+        return _map_text(value, _dedent) if strip else value
 
     def _template_parts(self, node: Any) -> Any:
         parts: list[Any] = []

@@ -66,7 +66,14 @@ def text(node: Any, src: bytes) -> str:
 
 
 def _first_error(node: Any) -> Any | None:
-    if node.type == "ERROR" or node.is_missing:
+    """The first node where the grammar gave up, skipping complete constructs an ERROR node kept."""
+    if node.is_missing:
+        return node
+    if node.type == "ERROR":
+        for child in node.children:
+            if child.type in ("attribute", "block", "comment") and not child.has_error:
+                continue
+            return _first_error(child) if child.has_error or child.is_missing else child
         return node
     if not node.has_error:
         return None
@@ -118,7 +125,9 @@ def parse_hcl(src: bytes, path: str) -> HclFile:
     if root.has_error:
         bad = _first_error(root)
         line = (bad.start_point[0] + 1) if bad is not None else 1
-        snippet = src.splitlines()[line - 1].decode("utf-8", "replace").strip()[:80] if src.splitlines() else ""
+        lines = src.splitlines()
+        line = max(1, min(line, len(lines)))
+        snippet = lines[line - 1].decode("utf-8", "replace").strip()[:80] if lines else ""
         raise HclSyntaxError(f"HCL syntax error near: {snippet}", line)
     comments: dict[int, str] = {}
     body = Body()
