@@ -1,0 +1,63 @@
+"""``auditor scan azure``: live Azure subscriptions through DefaultAzureCredential."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from auditor.cli.common import common_scan_options, scan_options, split_multi
+from auditor.collectors.base import Collector
+from auditor.config import ConfigError
+
+CONFIG_KEYS = {"subscription", "subscriptions", "cloud", "resource_manager_url", "ca_bundle"}
+CLOUD_NAMES = ("public", "usgov", "china")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return split_multi([value])
+    return split_multi(str(v) for v in value)
+
+
+def build_collectors(subscriptions: list[str], cloud: str, resource_manager_url: str | None, ca_bundle: str | None) -> list[Collector]:
+    from auditor.collectors.azure import AzureCollector
+
+    return [AzureCollector(subscriptions or None, cloud=cloud, resource_manager_url=resource_manager_url, ca_bundle=ca_bundle)]
+
+
+def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
+    """``sources.azure`` of auditor.yaml: ``subscription``, ``cloud``, ``resource_manager_url``, ``ca_bundle``."""
+    unknown = set(section) - CONFIG_KEYS
+    if unknown:
+        raise ConfigError(f"sources.azure: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
+    cloud = str(section.get("cloud") or "public")
+    if cloud not in CLOUD_NAMES:
+        raise ConfigError(f"sources.azure.cloud: {cloud!r} is not one of {', '.join(CLOUD_NAMES)}")
+    return build_collectors(
+        _as_list(section.get("subscription", section.get("subscriptions"))),
+        cloud,
+        section.get("resource_manager_url"),
+        section.get("ca_bundle"),
+    )
+
+
+def register(cli: click.Group, scan: click.Group) -> None:
+    @scan.command("azure")
+    @click.option("--subscription", "subscriptions", multiple=True, help="Subscription id (repeat or commas). Default: every subscription visible.")
+    @click.option("--cloud", type=click.Choice(CLOUD_NAMES), default="public", show_default=True, help="Azure cloud (sovereign clouds: usgov, china).")
+    @click.option("--resource-manager-url", help="Explicit Azure Resource Manager URL (private endpoints, Azure Stack).")
+    @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates to trust for the resource manager (PEM).")
+    @common_scan_options
+    def scan_azure(subscriptions: tuple[str, ...], cloud: str, resource_manager_url: str | None, ca_bundle: str | None, **common: Any) -> None:
+        """Scan Azure subscriptions (DefaultAzureCredential; read-only, the Reader role is enough)."""
+        from auditor.pipeline import run_scan
+
+        options = scan_options(common)
+        collectors = build_collectors(split_multi(subscriptions), cloud, resource_manager_url, ca_bundle)
+        for collector in collectors:
+            collector.prepare()  # type: ignore[attr-defined]
+        sys.exit(run_scan(collectors, options, sources=["azure"]))
