@@ -108,6 +108,7 @@ def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
         },
         firewalls=[
             _fw(project, "default-allow-internal", ["10.128.0.0/9"], [{"IPProtocol": "all"}]),
+            _fw(project, "default-allow-ssh", ["0.0.0.0/0"], [{"IPProtocol": "tcp", "ports": ["22"]}]),
             _fw(project, "allow-ssh-from-iap", ["35.235.240.0/20"], [{"IPProtocol": "tcp", "ports": ["22"]}]),
             _fw(project, "allow-jupyter-world", ["0.0.0.0/0"], [{"IPProtocol": "tcp", "ports": ["8888"]}], tags=["jupyter"]),
             _fw(project, "allow-ray-dashboard", ["0.0.0.0/0", "::/0"], [{"IPProtocol": "tcp", "ports": ["8265", "10001"]}], tags=["ray-head"]),

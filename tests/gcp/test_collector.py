@@ -88,10 +88,10 @@ def test_whole_estate_every_project_and_kind(fake_gcp: FakeGcp) -> None:
 
 def test_paging_follows_every_token(fake_gcp: FakeGcp) -> None:
     sink = run(fake_gcp)
-    # page size 2: 5 firewalls take 3 pages; 3 service accounts 2 pages; 2 projects 1 page
+    # page size 2: 6 firewalls take 3 pages; 3 service accounts 2 pages; 2 projects 1 page
     fw = [r for r in fake_gcp.requests if r.path.endswith("/global/firewalls")]
     assert [r.query.get("pageToken") for r in fw if "ml-research-prod" in r.path] == [None, "2", "4"]
-    assert sum(isinstance(r, FirewallRule) for r in sink.resources) == 5
+    assert sum(isinstance(r, FirewallRule) for r in sink.resources) == 6
     assert sink.api_calls["compute:firewalls.list"] == 4  # 3 pages + 1 for the empty sandbox
     assert sink.api_calls["storage:buckets.getIamPolicy"] == 5
 
@@ -132,7 +132,7 @@ def test_throttling_is_retried(fake_gcp: FakeGcp) -> None:
     assert sink.errors == []
     statuses = [r for r in fake_gcp.api.requests if r.path.endswith("/global/firewalls")]
     assert len(statuses) == 5  # 2 throttled + 3 pages
-    assert sum(isinstance(r, FirewallRule) for r in sink.resources) == 5
+    assert sum(isinstance(r, FirewallRule) for r in sink.resources) == 6
 
 
 def test_throttling_that_never_ends_becomes_an_error(fake_gcp: FakeGcp) -> None:

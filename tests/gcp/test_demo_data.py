@@ -1,0 +1,60 @@
+"""The recorded GCP and Azure demo inventories: still what the collectors record, and still
+showing the misconfigurations the demo is meant to show."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "auditor" / "demo_data"
+
+
+def _strip(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "collected"}
+
+
+def test_recorded_inventories_match_a_fresh_recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("record_demo_data", ROOT / "scripts" / "record_demo_data.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "OUT", tmp_path)
+    module.main()
+    for name in ("gcp.inventory.json", "azure.inventory.json"):
+        fresh = json.loads((tmp_path / name).read_text())
+        committed = json.loads((DEMO / name).read_text())
+        assert _strip(fresh) == _strip(committed), f"{name} is stale: run scripts/record_demo_data.py"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("gcp", {("bucket_public_read", "mlr-public-datasets"), ("bucket_public_write", "mlr-model-artifacts"),
+                 ("role_public_binding", "allAuthenticatedUsers"), ("user_stale_access_key", "trainer@acme-ml-research.iam.gserviceaccount.com"),
+                 ("notebook_startup_secret", "wb-alice"), ("network_admin_port_open_to_world", "default-allow-ssh"),
+                 ("audit_logging_off", "acme-ml-research audit logs"), ("key_rotation_off", "legacy-features-key")}),
+        ("azure", {("bucket_public_read", "demo-datasets"), ("bucket_tls_outdated", "mlpublicdemo"),
+                   ("bucket_network_open", "mlpublicdemo"), ("ml_workspace_public_network", "mlw-research"),
+                   ("notebook_direct_internet", "ci-alice"), ("network_ml_port_open_to_world", "nsg-jupyter-vm"),
+                   ("key_rotation_off", "cmk-ml")}),
+    ],
+)
+def test_demo_inventory_evaluates_to_its_planted_failures(name: str, expected: set[tuple[str, str]], tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "evaluate", str(DEMO / f"{name}.inventory.json"), "--format", "json",
+         "--output", str(out), "--fail-on", "none", "--quiet"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(out.read_text())["findings"]
+    failing = {(f["check_id"], f["resource_name"]) for f in findings if f["status"] == "fail"}
+    assert expected <= failing, expected - failing
+    assert not [f for f in findings if f["status"] == "error"]
+    assert all(f["cloud"] == name for f in findings)
