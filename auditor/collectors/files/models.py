@@ -28,6 +28,7 @@ from auditor.collectors.files.pickle_walk import (
     WalkResult,
     _Dict,
     _Reader,
+    as_text,
     walk,
 )
 from auditor.collectors.files.verdict import CODE_EXECUTION_TIERS, judge
@@ -43,6 +44,7 @@ class Limits:
     max_decompressed: int = 8 << 30
     max_members: int = 100_000
     max_member_size: int = 64 << 30
+    max_nested_in_memory: int = 256 << 20
 
 
 @dataclass
@@ -100,15 +102,13 @@ class _ZlibStream(io.RawIOBase):
         while not self.pending:
             if self.d.eof:
                 return 0
-            chunk = self.inner.read(1 << 16)
+            chunk = self.d.unconsumed_tail or self.inner.read(1 << 16)
             if not chunk:
                 self.pending = self.d.flush()
                 if not self.pending:
                     raise ScanError("zlib stream is truncated")
                 break
             self.pending = self.d.decompress(chunk, 1 << 20)
-            while self.d.unconsumed_tail and not self.pending:
-                self.pending = self.d.decompress(self.d.unconsumed_tail, 1 << 20)
         n = min(len(b), len(self.pending))
         b[:n] = self.pending[:n]
         self.pending = self.pending[n:]
@@ -142,7 +142,7 @@ class Scanner:
     # -- dispatch -------------------------------------------------------------------------
     def _dispatch(self, f: IO[bytes], size: int | None, kind: str, where: str, depth: int) -> None:
         if kind == fmt.PICKLE:
-            head = f.read(13)
+            head = f.read(14)
             body = _rewound(f, head)
             if head[2:] == b"\x8a\x0a" + TORCH_LEGACY_MAGIC.to_bytes(10, "little") and head[:2] == b"\x80\x02":
                 # Legacy torch.save: magic, protocol, sys info, the object, storage keys; then raw storages.
@@ -177,10 +177,16 @@ class Scanner:
         if kind is None:
             return
         body = _rewound(f, head)
-        if kind == fmt.ZIP:
-            # zipfile needs random access: nested zips are small metadata archives or npz members.
-            data = head + f.read(self.limits.max_member_size)
-            self._zip(io.BytesIO(data), where, depth)
+        if kind in (fmt.ZIP, fmt.HDF5):
+            # Both need random access: nested ones are read into memory, up to a limit.
+            if size is None or size > self.limits.max_nested_in_memory:
+                raise ScanError(f"{where}: nested {kind} of {size if size is not None else 'unknown'} bytes is larger "
+                                f"than the {self.limits.max_nested_in_memory}-byte limit for nested archives")
+            data = io.BytesIO(head + f.read(size - len(head)))
+            if kind == fmt.ZIP:
+                self._zip(data, where, depth)
+            else:
+                self._hdf5(data, where)
             return
         self._dispatch(body, size, kind, where, depth)
 
@@ -229,7 +235,7 @@ class Scanner:
         st = state.items
         dtype = st.get("dtype")
         shape = st.get("shape")
-        code = dtype.args[0] if isinstance(dtype, Call) and isinstance(dtype.args, tuple) and dtype.args else None
+        code = as_text(dtype.args[0]) if isinstance(dtype, Call) and isinstance(dtype.args, tuple) and dtype.args else None
         if not isinstance(code, str) or not isinstance(shape, tuple) or not all(isinstance(d, int) for d in shape):
             raise PickleError("joblib array wrapper: dtype or shape could not be read")
         if code.startswith(("O", "|O", "<O", ">O")):
@@ -267,6 +273,8 @@ class Scanner:
                 if info.file_size > self.limits.max_member_size:
                     self._error(member, f"member of {info.file_size} bytes exceeds the size limit")
                     continue
+                if self.scan.format == "keras" and info.filename.endswith(".weights.h5"):
+                    continue  # weights only; the code-bearing part of a .keras file is config.json
                 if info.filename.endswith("config.json") and self.scan.format == "keras":
                     with zf.open(info) as mf:
                         self._keras_config(mf.read(64 << 20), member)
@@ -319,7 +327,8 @@ class Scanner:
                 raise ScanError(f"{where or 'array'}: truncated: {have} data bytes, header says {need}")
 
     def _hdf5(self, f: IO[bytes], where: str) -> None:
-        self.scan.format = "keras_h5"
+        if not where:
+            self.scan.format = "keras_h5"
         try:
             import h5py
         except ImportError:

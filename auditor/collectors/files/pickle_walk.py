@@ -34,6 +34,10 @@ class PickleError(Exception):
     """The stream is not a valid pickle (truncated, unknown opcode, stack misuse)."""
 
 
+class Truncated(PickleError):
+    """The stream ended in the middle of an opcode or before STOP."""
+
+
 class _Other:
     """Any value whose content does not matter to the verdict."""
 
@@ -132,7 +136,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if not self.fill(n):
-            raise PickleError(f"truncated at offset {self.offset()}: needed {n} more bytes")
+            raise Truncated(f"truncated at offset {self.offset()}: needed {n} more bytes")
         data = self.buf[self.pos : self.pos + n]
         self.pos += n
         return data
@@ -171,7 +175,7 @@ class _Reader:
             if len(self.buf) - self.pos > BIG_ARG:
                 raise PickleError(f"line argument longer than {BIG_ARG} bytes at offset {self.offset()}")
             if not self.fill(len(self.buf) - self.pos + 1):
-                raise PickleError(f"truncated at offset {self.offset()}: unterminated line argument")
+                raise Truncated(f"truncated at offset {self.offset()}: unterminated line argument")
 
     def at_end(self) -> bool:
         return not self.fill(1)
@@ -209,8 +213,16 @@ def _quoted(data: bytes) -> Any:
     raise PickleError("STRING argument is not quoted")
 
 
-def _module_name_ok(text: str) -> bool:
-    return bool(_IDENT.match(text))
+def as_text(value: Any) -> Any:
+    """Strings pushed by the fast path are kept as UTF-8 bytes; decode one when it matters."""
+    if type(value) is bytes:
+        try:
+            return value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return OTHER
+    if type(value) is tuple:
+        return tuple(as_text(v) for v in value)
+    return value
 
 
 def walk(
@@ -266,7 +278,9 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
     stack: list[Any] = []
     metastack: list[list[Any]] = []
     memo: dict[int, Any] = {}
-    memo_used = bytearray()
+    # Memo indices in use: range(memo_len) while writes are sequential (the normal case); a
+    # bitmap only once a pickle writes out of order.
+    sparse: bytearray | None = None
     memo_len = 0
     imports = res.imports
     opcodes = 0
@@ -279,47 +293,171 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         stack = metastack.pop()
         return items
 
-    def memo_put(index: int, value: Any) -> None:
-        nonlocal memo_len, memo_used
-        if index < 0 or index > MAX_MEMO_INDEX:
-            raise PickleError(f"absurd memo index {index} at offset {r.offset()}")
-        byte = index >> 3
-        if byte >= len(memo_used):
-            memo_used.extend(bytes(max(byte + 1 - len(memo_used), len(memo_used))))
-        bit = 1 << (index & 7)
-        if not memo_used[byte] & bit:
-            memo_used[byte] |= bit
-            memo_len += 1
-        if isinstance(value, str):
+    lost = False  # some string memo entries were not kept (cap reached): unknown reads are LOST
+
+    def remember(index: int, value: Any) -> None:
+        nonlocal lost
+        t = type(value)
+        if t is bytes or t is str:
             if len(memo) < MEMO_STRING_CAP or index in memo:
                 memo[index] = value
-            else:
-                memo[index] = LOST if len(memo) < 2 * MEMO_STRING_CAP else None
-                if memo[index] is None:
-                    del memo[index]
-        elif isinstance(value, GlobalRef | Call):
+                return
+            lost = True
+        elif t is GlobalRef or t is Call:
             memo[index] = value
-        elif index in memo:
-            del memo[index]
+            return
+        memo.pop(index, None)
+
+    def memo_put(index: int, value: Any) -> None:
+        nonlocal memo_len, sparse
+        if index < 0 or index > MAX_MEMO_INDEX:
+            raise PickleError(f"absurd memo index {index} at offset {r.offset()}")
+        if sparse is None:
+            if index < memo_len:
+                remember(index, value)
+                return
+            if index == memo_len:
+                memo_len += 1
+                remember(index, value)
+                return
+            sparse = bytearray(b"\xff" * (memo_len >> 3)) + bytes([(1 << (memo_len & 7)) - 1])
+        byte = index >> 3
+        if byte >= len(sparse):
+            sparse.extend(bytes(max(byte + 1 - len(sparse), len(sparse))))
+        bit = 1 << (index & 7)
+        if not sparse[byte] & bit:
+            sparse[byte] |= bit
+            memo_len += 1
+        remember(index, value)
 
     def memo_get(index: int) -> Any:
-        if index in memo:
-            return memo[index]
-        if index < 0 or (index >> 3) >= len(memo_used) or not memo_used[index >> 3] & (1 << (index & 7)):
-            raise PickleError(f"memo key {index} not found at offset {r.offset()}")
-        return OTHER
+        value = memo.get(index)
+        if value is not None:
+            return value
+        if sparse is None:
+            if 0 <= index < memo_len:
+                return LOST if lost else OTHER
+        elif index >= 0 and (index >> 3) < len(sparse) and sparse[index >> 3] & (1 << (index & 7)):
+            return LOST if lost else OTHER
+        raise PickleError(f"memo key {index} not found at offset {r.offset()}")
 
     def need(n: int) -> None:
         if len(stack) < n:
             raise PickleError(f"stack underflow at offset {r.offset()}")
 
     while True:
+        # Fast path: the opcodes that make up nearly all of a large pickle, on local variables,
+        # while at least 9 bytes (the longest fixed argument plus the opcode) are buffered.
+        buf = r.buf
+        pos = r.pos
+        limit = len(buf) - 9
+        push = stack.append
+        while pos < limit:
+            op = buf[pos]
+            if op == 0x8C:  # SHORT_BINUNICODE, usually followed by MEMOIZE
+                end = pos + 2 + buf[pos + 1]
+                if end > limit:
+                    break
+                value = buf[pos + 2 : end]
+                push(value)
+                if buf[end] == 0x94 and sparse is None:
+                    if len(memo) < MEMO_STRING_CAP:
+                        memo[memo_len] = value
+                    else:
+                        lost = True
+                    memo_len += 1
+                    opcodes += 1
+                    end += 1
+                pos = end
+            elif op == 0x94:  # MEMOIZE
+                if sparse is not None or not stack:
+                    break
+                value = stack[-1]
+                t = type(value)
+                if t is bytes:
+                    if len(memo) < MEMO_STRING_CAP:
+                        memo[memo_len] = value
+                    else:
+                        lost = True
+                elif t is str or t is GlobalRef or t is Call:
+                    remember(memo_len, value)
+                memo_len += 1
+                pos += 1
+            elif op == 0x4B:  # BININT1
+                push(buf[pos + 1])
+                pos += 2
+            elif op == 0x4A:  # BININT
+                push(_UNPACK_I(buf, pos + 1)[0])
+                pos += 5
+            elif op == 0x4D:  # BININT2
+                push(buf[pos + 1] | (buf[pos + 2] << 8))
+                pos += 3
+            elif op == 0x71:  # BINPUT
+                if sparse is not None or buf[pos + 1] != memo_len or not stack:
+                    break
+                value = stack[-1]
+                t = type(value)
+                if t is bytes or t is str or t is GlobalRef or t is Call:
+                    remember(memo_len, value)
+                memo_len += 1
+                pos += 2
+            elif op == 0x68:  # BINGET
+                index = buf[pos + 1]
+                value = memo.get(index)
+                if value is None:
+                    if sparse is not None or index >= memo_len:
+                        break
+                    value = LOST if lost else OTHER
+                push(value)
+                pos += 2
+            elif op == 0x28:  # MARK
+                metastack.append(stack)
+                stack = []
+                push = stack.append
+                pos += 1
+            elif op == 0x75 or op == 0x65:  # SETITEMS APPENDS
+                if not metastack or not metastack[-1]:
+                    break
+                items = stack
+                stack = metastack.pop()
+                push = stack.append
+                if op == 0x75 and type(stack[-1]) is _Dict:
+                    stack[-1].update(items)
+                pos += 1
+            elif op == 0x58:  # BINUNICODE
+                length = _UNPACK_I(buf, pos + 1)[0]
+                end = pos + 5 + length
+                if length < 0 or end > limit:
+                    break
+                push(buf[pos + 5 : end] if length <= MAX_NAME else OTHER)
+                pos = end
+            elif op == 0x47:  # BINFLOAT
+                push(OTHER)
+                pos += 9
+            elif op == 0x4E or op == 0x88 or op == 0x89 or op == 0x5D:  # NONE TRUE FALSE []
+                push(OTHER)
+                pos += 1
+            elif op == 0x86 and len(stack) >= 2:  # TUPLE2
+                stack[-2:] = [(stack[-2], stack[-1])]
+                pos += 1
+            elif op == 0x73 and len(stack) >= 3:  # SETITEM
+                if type(stack[-3]) is _Dict:
+                    stack[-3].update(stack[-2:])
+                del stack[-2:]
+                pos += 1
+            elif op == 0x61 and len(stack) >= 2:  # APPEND
+                stack.pop()
+                pos += 1
+            else:
+                break
+            opcodes += 1
+        r.pos = pos
+        # Slow path: one opcode, with refills, seeks and every rare opcode.
         if r.pos >= len(r.buf) and not r.fill(1):
-            raise PickleError(f"truncated at offset {r.offset()}: no STOP opcode")
+            raise Truncated(f"truncated at offset {r.offset()}: no STOP opcode")
         op = r.buf[r.pos]
         r.pos += 1
         opcodes += 1
-        # Most frequent first: strings, small ints, memo writes, marks, batch set/append.
         if op == 0x8C:  # SHORT_BINUNICODE
             n = r.take(1)[0]
             stack.append(_short_text(r, n))
@@ -417,7 +555,7 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         elif op == 0x93:  # STACK_GLOBAL
             need(2)
             offset = r.offset() - 1
-            name, module = stack.pop(), stack.pop()
+            name, module = as_text(stack.pop()), as_text(stack.pop())
             if isinstance(module, str) and isinstance(name, str):
                 imports.append(Import(module, name, offset, "STACK_GLOBAL"))
                 stack.append(GlobalRef(module, name))
@@ -503,7 +641,11 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
             r.skip(n)
             stack.append(OTHER)
         elif op in (0x49, 0x4C, 0x46):  # INT LONG FLOAT (text)
-            r.line()
+            text = r.line()
+            try:
+                float(text.rstrip(b"L")) if op == 0x46 else int(text.rstrip(b"L"))
+            except ValueError:
+                raise PickleError(f"bad number argument at offset {r.offset()}") from None
             stack.append(OTHER)
         elif op == 0x53:  # STRING
             stack.append(_quoted(r.line().rstrip(b"\r")))
@@ -561,5 +703,6 @@ class _Dict:
         if len(self.items) + len(flat) // 2 > 32:
             return
         for i in range(0, len(flat) - 1, 2):
-            if isinstance(flat[i], str):
-                self.items[flat[i]] = flat[i + 1]
+            key = as_text(flat[i])
+            if isinstance(key, str):
+                self.items[key] = as_text(flat[i + 1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 ZIP = "zip"
@@ -70,13 +71,15 @@ def _looks_onnx(head: bytes) -> bool:
 
 
 def _looks_proto0(head: bytes) -> bool:
-    """Protocol 0/1 pickles have no marker; accept only heads a pickler would write."""
-    if _GLOBAL_LINE.match(head):
-        return True
-    if head[:2] in (b"(d", b"(l", b"(t", b"}q", b"]q", b"(i", b"(c", b")\x81") or head[:2] == b"(d":
-        return True
-    if head[:1] in (b"}", b"]", b")") and head[1:2] in (b"q", b"(", b"."):
-        return True
-    if head[:1] in (b"I", b"F", b"S", b"V", b"L") and b"\n." in head[:64] and head.count(b"\n") <= 3:
-        return True
-    return head[:2] in (b"N.", b"K\x01.")
+    """Protocol 0/1 pickles have no marker: accept a head that parses as opcodes up to STOP or its end."""
+    from auditor.collectors.files.pickle_walk import PickleError, Truncated, walk
+
+    if head[:1] == b"c" and not _GLOBAL_LINE.match(head):
+        return False
+    try:
+        walk(io.BytesIO(head), size=len(head), max_pickles=1)
+    except Truncated:
+        return len(head) >= 64  # valid opcodes all the way to the end: a (possibly cut) pickle
+    except PickleError:
+        return False
+    return True

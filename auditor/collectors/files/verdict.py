@@ -102,6 +102,19 @@ _SAFE_EXACT = frozenset(
     }
 )
 
+_TORCH_TYPES = {
+    f"{kind}Storage"
+    for kind in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
+                 "ComplexFloat", "ComplexDouble", "QInt8", "QUInt8", "QInt32", "QUInt4x2", "QUInt2x4", "Untyped")
+} | {
+    "float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64",
+    "complex128", "float", "double", "half", "long", "int", "short", "strided", "sparse_coo", "contiguous_format",
+    "channels_last", "preserve_format",
+}
+_SAFE_EXACT = _SAFE_EXACT | {("torch", name) for name in _TORCH_TYPES} | {
+    ("torch.storage", "TypedStorage"), ("torch.storage", "UntypedStorage"), ("torch", "TypedStorage"),
+}
+
 # Whole packages whose classes are plain estimators/containers when unpickled.
 _SAFE_PREFIXES = ("sklearn.", "torch.nn.modules.", "xgboost.sklearn.", "lightgbm.sklearn.")
 # Parts of those packages that load or compile code.
