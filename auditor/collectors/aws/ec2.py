@@ -49,6 +49,14 @@ def sg_arn(region: str, account: str, group_id: str) -> str:
     return f"arn:aws:ec2:{region}:{account}:security-group/{group_id}"
 
 
+def _group_ids(inst: dict[str, Any]) -> list[str]:
+    """Security groups of the instance and of each of its network interfaces."""
+    groups = [str(g["GroupId"]) for g in inst.get("SecurityGroups") or []]
+    for eni in inst.get("NetworkInterfaces") or []:
+        groups += [str(g["GroupId"]) for g in eni.get("Groups") or []]
+    return list(dict.fromkeys(groups))
+
+
 def normalize_instance(inst: dict[str, Any], account: str, region: str) -> Instance:
     public, private = [], []
     for eni in inst.get("NetworkInterfaces") or []:
@@ -75,7 +83,7 @@ def normalize_instance(inst: dict[str, Any], account: str, region: str) -> Insta
         tags=tags,
         public_ips=list(dict.fromkeys(public)),
         private_ips=list(dict.fromkeys(private)),
-        firewall_rules=[sg_arn(region, account, g["GroupId"]) for g in inst.get("SecurityGroups") or []],
+        firewall_rules=[sg_arn(region, account, g) for g in _group_ids(inst)],
     )
 
 

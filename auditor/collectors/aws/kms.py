@@ -12,8 +12,8 @@ from auditor.analysis.iam_policy import key_policy_public
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import Key, Ref
 
-PERMISSIONS = ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
-OPERATIONS = {"kms": frozenset({"ListKeys", "DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy"})}
+PERMISSIONS = ("kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
+OPERATIONS = {"kms": frozenset({"ListKeys", "ListAliases", "DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy"})}
 
 
 def rotation_applies(meta: dict[str, Any]) -> bool:
@@ -22,7 +22,12 @@ def rotation_applies(meta: dict[str, Any]) -> bool:
 
 
 def normalize_key(
-    meta: dict[str, Any], rotation: dict[str, Any] | None, policy: str | None, account: str, region: str
+    meta: dict[str, Any],
+    rotation: dict[str, Any] | None,
+    policy: str | None,
+    account: str,
+    region: str,
+    alias: str | None = None,
 ) -> Key:
     public, via = (None, None) if policy is None else key_policy_public(policy)
     rotation_on: bool | None = None
@@ -30,15 +35,13 @@ def normalize_key(
         rotation_on = None
     elif rotation is not None:
         rotation_on = bool(rotation.get("KeyRotationEnabled"))
-    alias_or_id = meta.get("Description") or meta["KeyId"]
     return Key(
-        ref=Ref(provider="aws", cloud="aws", account=account, region=region, id=str(meta["Arn"]), name=f"{meta['KeyId']}"),
+        ref=Ref(provider="aws", cloud="aws", account=account, region=region, id=str(meta["Arn"]), name=alias or str(meta["KeyId"])),
         customer_managed=meta.get("KeyManager") == "CUSTOMER",
         rotation_enabled=rotation_on,
         policy_public=public,
         policy_public_via=via,
         enabled=meta.get("KeyState") == "Enabled",
-        tags={"description": str(alias_or_id)} if meta.get("Description") else {},
     )
 
 
@@ -52,10 +55,18 @@ class KmsCollection:
 
     def _region(self, region: str) -> None:
         keys, _ = self.scan.pages("kms", region, "ListKeys", "Keys")
-        for item in keys or []:
-            self.scan.tasks.submit("kms key", self._key, region, str(item["KeyId"]))
+        if not keys:
+            return
+        aliases, _ = self.scan.pages("kms", region, "ListAliases", "Aliases", incomplete=False)
+        names: dict[str, str] = {}
+        for alias in sorted(aliases or [], key=lambda a: str(a.get("AliasName", ""))):
+            if alias.get("TargetKeyId"):
+                names.setdefault(str(alias["TargetKeyId"]), str(alias["AliasName"]))
+        for item in keys:
+            key_id = str(item["KeyId"])
+            self.scan.tasks.submit("kms key", self._key, region, key_id, names.get(key_id))
 
-    def _key(self, region: str, key_id: str) -> None:
+    def _key(self, region: str, key_id: str, alias: str | None) -> None:
         scan = self.scan
         desc, failure = scan.call("kms", region, "DescribeKey", resource=key_id, KeyId=key_id)
         if failure is not None:
@@ -68,7 +79,7 @@ class KmsCollection:
             rotation, _ = scan.call("kms", region, "GetKeyRotationStatus", resource=meta["Arn"], KeyId=key_id)
         policy_resp, _ = scan.call("kms", region, "GetKeyPolicy", resource=meta["Arn"], KeyId=key_id, PolicyName="default")
         policy = None if policy_resp is None else str(policy_resp.get("Policy") or "{}")
-        scan.sink.add(normalize_key(meta, rotation, policy, scan.account, region))
+        scan.sink.add(normalize_key(meta, rotation, policy, scan.account, region, alias))
 
     def finish(self) -> None:
         pass
