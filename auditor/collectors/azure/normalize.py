@@ -173,8 +173,9 @@ def role_assignment(subscription: str, item: Mapping[str, Any]) -> Role:
     p = _props(item)
     role_guid = str(p.get("roleDefinitionId") or "").rsplit("/", 1)[-1].lower()
     role_name = BUILTIN_ROLES.get(role_guid, role_guid)
-    scope = str(p.get("scope") or "").rstrip("/")
-    at_subscription = scope.lower() in (f"/subscriptions/{subscription}".lower(), "/")
+    scope = str(p.get("scope") or "/")
+    # The subscription itself, or above it (a management group, the root "/"), covers every resource.
+    at_subscription = not scope.lower().startswith(f"/subscriptions/{subscription}/".lower())
     principal_type = str(p.get("principalType") or "Unknown")
     sp = principal_type == "ServicePrincipal"
     admin = role_guid in (OWNER, CONTRIBUTOR) and at_subscription and sp
