@@ -213,3 +213,13 @@ def test_unknown_region_is_a_config_error_before_any_call() -> None:
     )
     with pytest.raises(ConfigError, match="mars-north-1"):
         collectors_for(aws, max_accounts=2, max_workers=2)
+
+
+def test_single_account_and_other_sources_go_through_their_own_modules(tmp_path: Path) -> None:
+    from auditor.collectors.aws import AwsCollector
+
+    cfg = tmp_path / "auditor.yaml"
+    cfg.write_text("sources:\n  aws:\n    regions: [eu-west-1]\nconcurrency:\n  per_account: 5\n")
+    collectors = build_collectors(load_config(cfg))
+    assert len(collectors) == 1 and isinstance(collectors[0], AwsCollector)
+    assert collectors[0].max_workers == 5 and collectors[0].requested_regions == ["eu-west-1"]
