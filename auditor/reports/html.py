@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -27,6 +28,10 @@ from auditor.result import SCHEMA_VERSION, ControlResult, ScanResult
 EXTENSION = ".html"
 FIRST_SEEN_LIMIT = 200
 NEW_FINDINGS_LIMIT = 200
+EVIDENCE_SHOWN = 25  # per control drill-down; the explorer lists every finding of a control
+NOSCRIPT_LIMIT = 500  # findings in the no-JavaScript table (failures first)
+STATUSES = ["fail", "error", "unknown", "suppressed", "pass"]
+TAG_SEPARATOR = "\x1f"
 STATUS_COLOURS = {
     "fail": "#b3261e", "incomplete": "#a15c00", "pass": "#1e7a34", "not_assessed": "#b8bcc2", "manual": "#2d5fa8",
 }
@@ -152,6 +157,44 @@ def _trend_chart(result: ScanResult) -> Markup | None:
     return Markup("".join(out))
 
 
+def _island(
+    findings: list[Finding], tags_of: dict[str, list[str]], check_ids: list[str]
+) -> tuple[str, list[str], list[str]]:
+    """The explorer's data as compact JSON, safe inside <script type="application/json">: every
+    <, > and & is a JSON escape, so no string can close the element or open markup."""
+    providers = sorted({f.provider for f in findings})
+    kinds = sorted({f.resource_kind for f in findings})
+    controls: dict[str, int] = {}
+    index = {c: i for i, c in enumerate(check_ids)}
+    p_index = {p: i for i, p in enumerate(providers)}
+    k_index = {k: i for i, k in enumerate(kinds)}
+    s_index = {s: i for i, s in enumerate(STATUSES)}
+    rows = []
+    for f in findings:
+        ids = [controls.setdefault(f"{fw}:{c}", len(controls)) for fw, cids in sorted(f.controls.items()) for c in cids]
+        rows.append([
+            f.severity.rank, s_index[_display_status(f)], index[f.check_id], p_index[f.provider], k_index[f.resource_kind],
+            f.resource_name, _where(f), f.message + (f" [{f.key}]" if f.key else ""),
+            TAG_SEPARATOR.join(tags_of.get(f.resource_id, [])), ids,
+        ])
+    data = {
+        "statuses": STATUSES, "checks": check_ids, "providers": providers, "kinds": kinds,
+        "controls": list(controls), "rows": rows,
+    }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text, kinds, providers
+
+
+def _failing_checks(controls: Iterable[ControlResult]) -> dict[str, list[str]]:
+    """Per control, the checks with an unsuppressed failure: the "what to do" list."""
+    out: dict[str, list[str]] = {}
+    for c in controls:
+        ids = dict.fromkeys(e.check_id for e in c.evidence if e.status == Status.FAIL and not e.suppressed)
+        out[f"{c.framework}:{c.control_id}"] = list(ids)
+    return out
+
+
 def _controls_by_section(controls: Iterable[ControlResult]) -> list[tuple[str, list[ControlResult]]]:
     sections: dict[str, list[ControlResult]] = {}
     for c in controls:
@@ -165,18 +208,20 @@ def context(result: ScanResult) -> dict[str, Any]:
     findings = sorted(
         result.findings, key=lambda f: (_STATUS_RANK[_display_status(f)], -f.severity.rank, f.check_id, f.resource_id)
     )
-    rows = []
     checks: dict[str, dict[str, str]] = {}
     for f in findings:
         names.setdefault(f.resource_id, f.resource_name)
         checks.setdefault(f.check_id, {"title": f.title, "severity": f.severity.value, "remediation": f.remediation})
-        rows.append({
+    tags_of = {rid: _tag_list(item.get("tags")) for rid, item in inventory_by_id.items()}
+    findings_json, kinds, providers = _island(findings, tags_of, sorted(checks))
+    nojs = [
+        {
             "rank": f.severity.rank, "sev": f.severity.value, "status": _display_status(f), "check": f.check_id,
             "provider": f.provider, "kind": f.resource_kind, "name": f.resource_name, "where": _where(f),
-            "message": f.message + (f" [{f.key}]" if f.key else ""),
-            "controls": " ".join(f"{fw}:{c}" for fw, ids in sorted(f.controls.items()) for c in ids),
-            "tags": _tag_list(inventory_by_id.get(f.resource_id, {}).get("tags")),
-        })
+            "message": f.message + (f" [{f.key}]" if f.key else ""), "tags": tags_of.get(f.resource_id, []),
+        }
+        for f in findings[:NOSCRIPT_LIMIT]
+    ]
     shown_frameworks = {fw.id for fw in result.frameworks}
     control_options = [
         (f"{c.framework}:{c.control_id}", f"{c.framework.upper()} {c.control_id}: {c.title}")
@@ -212,12 +257,13 @@ def context(result: ScanResult) -> dict[str, Any]:
         digest_state = "(DOES NOT MATCH the result content: the result was changed after it was written)"
     return {
         "scan": result.scan, "tool": result.tool, "summary": result.summary(), "severities": SEVERITY_ORDER,
-        "statuses": ["fail", "error", "unknown", "suppressed", "pass"], "frameworks": result.frameworks,
+        "statuses": STATUSES, "frameworks": result.frameworks,
         "controls_by_fw": {
             fw.id: _controls_by_section(c for c in result.controls if c.framework == fw.id) for fw in result.frameworks
         },
-        "names": names, "checks": checks, "findings": rows, "check_ids": sorted(checks),
-        "providers": sorted({r["provider"] for r in rows}), "kinds": sorted({r["kind"] for r in rows}),
+        "names": names, "checks": checks, "findings_json": findings_json, "findings_total": len(findings),
+        "nojs_findings": nojs, "check_ids": sorted(checks), "providers": providers, "kinds": kinds,
+        "evidence_shown": EVIDENCE_SHOWN, "failing_checks_of": _failing_checks(result.controls),
         "control_options": control_options, "changes": result.changes, "new_findings": new_findings,
         "history": result.history, "first_seen": first_seen, "first_seen_more": first_seen_more,
         "suppressed": [f for f in findings if f.status == Status.FAIL and f.suppression is not None],

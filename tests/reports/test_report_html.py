@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 
@@ -54,13 +55,13 @@ def test_self_contained(result: ScanResult) -> None:
     doc = _parse(html)
     assert all(u.startswith("#") for u in doc.urls), [u for u in doc.urls if not u.startswith("#")][:5]
     assert not re.search(r"url\(|@import", html)
-    assert len(doc.scripts) == 1 and not doc.handlers
+    assert len(doc.scripts) == 2 and not doc.handlers  # the explorer's JSON island and the script
 
 
 def test_csp_allows_only_the_report_script(result: ScanResult) -> None:
     html = render(result, "html")
     doc = _parse(html)
-    digest = base64.b64encode(hashlib.sha256(doc.scripts[0].encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(doc.scripts[1].encode()).digest()).decode()
     csp = re.search(r'Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert "default-src 'none'" in csp and f"script-src 'sha256-{digest}'" in csp
 
@@ -74,12 +75,22 @@ def test_hostile_names_and_tags_are_text(result: ScanResult) -> None:
     assert "owner=" + scan_builder.XSS_TAG in text
 
 
+def test_json_island_cannot_break_out(result: ScanResult) -> None:
+    html = render(result, "html")
+    island = re.search(r'<script type="application/json" id="findings-data">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in island and ">" not in island and "&" not in island
+    data = json.loads(island)
+    assert len(data["rows"]) == len(result.findings)
+    assert any(row[5] == scan_builder.XSS_NAME for row in data["rows"])
+    assert any(scan_builder.XSS_TAG in row[8] for row in data["rows"])
+
+
 def test_plain_html_summary_and_controls(result: ScanResult) -> None:
     html = render(result, "html")
     for fw in result.frameworks:
         assert f'id="fw-{fw.id}"' in html
     assert "hipaa-164-312-a-2-iv" in html and "needs attestation" in html
-    assert html.count('<tr data-rank="') == len(result.findings)
+    assert html.count('<tr data-rank="') == len(result.findings)  # the no-JavaScript table
     assert "<svg" in html and "Framework scores" in html and "Open failures over time" in html
     assert "archive bucket, immutable by policy" in html and "2099-12-31" in html  # suppressed, with expiry
     assert "project ml-other not listable" in html  # collection errors
