@@ -40,13 +40,17 @@ _SHORT_TAGS = (
 
 
 class _LineDict(dict[str, Any]):
-    """A mapping that remembers the line of each key."""
+    """A mapping that remembers the line of each key, and where the mapping ends (0-based mark)."""
 
     lines: dict[str, int]
-    end_line: int
+    end_mark: tuple[int, int]
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml's loader when present: several times faster than the pure-Python one on big templates
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_SafeBase):  # type: ignore[misc]
     pass
 
 
@@ -54,10 +58,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Line
     loader.flatten_mapping(node)
     out = _LineDict()
     out.lines = {}
-    mark = node.end_mark
-    before = mark.buffer[mark.pointer - mark.column : mark.pointer] if mark.buffer else "x"
-    # the mark sits on the next key when only indentation precedes it: the mapping ended a line above
-    out.end_line = mark.line + (1 if before.strip() else 0)
+    out.end_mark = (node.end_mark.line, node.end_mark.column)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -362,12 +363,17 @@ def _metadata_ignores(metadata: Any) -> list[InlineIgnore]:
 
 def _resource_lines(resources: dict[str, Any], text: str, is_json: bool) -> dict[str, tuple[int | None, int | None]]:
     out: dict[str, tuple[int | None, int | None]] = {}
+    all_lines = text.splitlines()
     if isinstance(resources, _LineDict):
         for key, value in resources.items():
-            end = value.end_line if isinstance(value, _LineDict) else None
+            end = None
+            if isinstance(value, _LineDict):
+                line0, column = value.end_mark
+                before = all_lines[line0][:column] if line0 < len(all_lines) else ""
+                # the mark sits on the next key when only indentation precedes it: the mapping ended a line above
+                end = line0 + (1 if before.strip() else 0)
             out[str(key)] = (resources.lines.get(str(key)), end)
         return out
-    all_lines = text.splitlines()
     start_at = next((i for i, ln in enumerate(all_lines) if '"Resources"' in ln), 0)
     for key in resources:
         needle = json.dumps(str(key)) + ":"
