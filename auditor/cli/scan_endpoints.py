@@ -15,7 +15,7 @@ from auditor.config import ConfigError
 if TYPE_CHECKING:
     from auditor.collectors.endpoints import EndpointCollector
 
-CONFIG_KEYS = {"targets", "targets_file", "max_hosts", "concurrency", "per_host", "timeout", "ca_bundle"}
+CONFIG_KEYS = {"targets", "targets_file", "max_hosts", "concurrency", "per_host", "timeout", "ca_bundle", "host_header"}
 
 
 def build_collector(
@@ -27,6 +27,7 @@ def build_collector(
     per_host: int = 4,
     timeout: float = 3.0,
     ca_bundle: str | None = None,
+    host_header: str | None = None,
     where: str = "",
 ) -> EndpointCollector:
     try:
@@ -43,7 +44,13 @@ def build_collector(
         if not items:
             raise ConfigError(f"{where}no targets: give URLs, host:port, hosts or CIDR ranges, or --targets-file")
         return EndpointCollector(
-            items, max_hosts=max_hosts, concurrency=concurrency, per_host=per_host, timeout=timeout, ca_bundle=ca_bundle
+            items,
+            max_hosts=max_hosts,
+            concurrency=concurrency,
+            per_host=per_host,
+            timeout=timeout,
+            ca_bundle=ca_bundle,
+            host_header=host_header,
         )
     except TargetError as exc:
         raise ConfigError(f"{where}{exc}") from exc
@@ -51,7 +58,7 @@ def build_collector(
 
 def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
     """``sources.endpoints`` of auditor.yaml: ``targets`` (list), ``targets_file``, ``max_hosts``, ``concurrency``,
-    ``per_host``, ``timeout``, ``ca_bundle``."""
+    ``per_host``, ``timeout``, ``ca_bundle``, ``host_header``."""
     unknown = set(section) - CONFIG_KEYS
     if unknown:
         raise ConfigError(
@@ -69,6 +76,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
                 per_host=int(section.get("per_host", 4)),
                 timeout=float(section.get("timeout", 3.0)),
                 ca_bundle=section.get("ca_bundle"),
+                host_header=section.get("host_header"),
                 where="sources.endpoints: ",
             )
         ]
@@ -86,13 +94,14 @@ def classification_table(collector: EndpointCollector) -> str:
             http_only += outcome.state == "http"
             continue
         s = outcome.service
-        auth = {True: "required", False: "NONE"}.get(s.auth_required, "unknown") if s.auth_required is not None else "unknown"
-        if s.auth_required is None and s.auth_detail and s.auth_detail.startswith("host guard"):
-            auth = "unknown (host guard)"
+        if s.auth_required is None:
+            guarded = (s.auth_detail or "").startswith("host guard")
+            auth = "unknown (host guard)" if guarded else "unknown"
+        else:
+            auth = "required" if s.auth_required else "NONE"
         tls = "no"
         if s.tls:
-            info = s.tls_info
-            tls = info.version or "yes" if info else "yes"
+            tls = (s.tls_info.version if s.tls_info else None) or "yes"
         rows.append((s.url, s.product or s.service or "?", s.version or "unknown", auth, tls))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
@@ -109,6 +118,8 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--per-host", type=click.IntRange(min=1), default=4, show_default=True, help="Requests at once to one host.")
     @click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True, help="Connect and TLS handshake time-out, seconds (reads: at least 5 s).")
     @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates (PEM) to judge certificate chains against.")
+    @click.option("--host-header", metavar="NAME", help="Present this host name (Host header, TLS name) instead of the address, "
+                  "as clients of a name-based virtual host do.")
     @common_scan_options
     def scan_endpoints(
         targets: tuple[str, ...],
@@ -118,6 +129,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
         per_host: int,
         timeout: float,
         ca_bundle: str | None,
+        host_header: str | None,
         **common: Any,
     ) -> None:
         """Probe ML services (Jupyter, MLflow, Ray, TorchServe, ...) with read-only GET requests.
@@ -135,6 +147,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
             per_host=per_host,
             timeout=timeout,
             ca_bundle=ca_bundle,
+            host_header=host_header,
         )
         code = run_scan([collector], options, sources=["endpoints"])
         if not options.quiet:

@@ -78,3 +78,16 @@ def test_no_errors_and_every_request_counted(scanned: tuple[dict[str, Service], 
     assert sink.errors == []
     assert sink.api_calls["http:GET"] >= 7 * 3
     assert {o.state for o in collector.outcomes} == {"service"}
+
+
+@pytest.mark.parametrize(("name", "version"), [("jupyter_open", None), ("mlflow_open", "3.17.2")])
+def test_host_guard_is_unknown_not_authenticated(ml_servers: dict[str, Server], name: str, version: str | None) -> None:
+    """Reached under a public name, Jupyter (loopback bind) and MLflow >= 3.5 refuse the Host header."""
+    target = ml_servers[name].url.split("://", 1)[1]
+    collector = EndpointCollector([target], timeout=3.0, host_header="ml.example.com")
+    sink = CollectionSink()
+    collector.collect(sink)
+    [service] = [r for r in sink.resources if isinstance(r, Service)]
+    assert service.auth_required is None
+    assert service.auth_detail is not None and service.auth_detail.startswith("host guard")
+    assert service.version == version  # MLflow still serves /version; Jupyter refuses even /api

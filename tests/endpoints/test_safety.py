@@ -17,7 +17,7 @@ from auditor.collectors.endpoints import EndpointCollector
 from auditor.resources import Service
 
 from .imitation import RecordingServer, servers_for_all_recorded
-from .recorded import EXPECTED
+from .recorded import EXPECTED, RECORDED
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,13 @@ def test_tls_fallback_and_inspection(probed) -> None:
     assert "chain not trusted" in (svc.tls_info.detail or "")  # the test CA was not given
     plain = next(r for r in sink.resources if isinstance(r, Service) and r.port == servers["mlflow_open"].port)
     assert plain.tls is False and plain.tls_info is None
+
+
+def test_host_header_is_presented_on_every_request() -> None:
+    with RecordingServer(RECORDED["mlflow_host_guard"]) as server:
+        collector = EndpointCollector([f"127.0.0.1:{server.port}"], timeout=2.0, host_header="ml.example.com")
+        sink = CollectionSink()
+        collector.collect(sink)
+    assert server.seen and {s.headers.get("Host") for s in server.seen} == {"ml.example.com"}
+    [svc] = [r for r in sink.resources if isinstance(r, Service)]
+    assert svc.auth_required is None and (svc.auth_detail or "").startswith("host guard")

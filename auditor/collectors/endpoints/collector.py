@@ -42,6 +42,7 @@ class EndpointCollector:
         ca_bundle: str | None = None,
         ports: Sequence[int] = DEFAULT_ML_PORTS,
         inspect_certificates: bool = True,
+        host_header: str | None = None,
     ) -> None:
         """Raises TargetError (naming the bad target) before any request is sent."""
         self.raw_targets = list(targets)
@@ -51,6 +52,7 @@ class EndpointCollector:
             per_host=max(1, per_host),
             connect_timeout=timeout,
             read_timeout=read_timeout if read_timeout is not None else max(timeout, 5.0),
+            host_header=host_header,
         )
         self.ca_bundle = ca_bundle
         self.inspect_certificates = inspect_certificates
@@ -101,7 +103,11 @@ class EndpointCollector:
         if opened.scheme == "https" and self.inspect_certificates:
             sink.call("tls:handshake", 3)
             tls_info = await inspect_tls(
-                target.host, target.port, timeout=self.settings.connect_timeout, ca_bundle=self.ca_bundle
+                target.host,
+                target.port,
+                timeout=self.settings.connect_timeout,
+                ca_bundle=self.ca_bundle,
+                server_name=self.settings.host_header,
             )
         service = to_service(session.base, target, result, tls=opened.scheme == "https", tls_info=tls_info)
         sink.add(service)

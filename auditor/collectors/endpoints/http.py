@@ -7,6 +7,7 @@ set is read-only by construction (a test replays it against a recording server t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ class ProbeSettings:
     per_host: int = 4
     connect_timeout: float = 3.0
     read_timeout: float = 5.0
+    host_header: str | None = None  # present this name instead of the address (name-based virtual hosts)
 
 
 @dataclass
@@ -71,7 +73,8 @@ class Prober:
         async with sem:
             if self._on_request is not None:
                 self._on_request("http:GET")
-            async with self._client.stream("GET", url) as response:
+            headers = {"Host": self.settings.host_header} if self.settings.host_header else None
+            async with self._client.stream("GET", url, headers=headers) as response:
                 chunks: list[bytes] = []
                 size = 0
                 async for chunk in response.aiter_bytes():
@@ -83,10 +86,34 @@ class Prober:
                 headers = {k.lower(): v for k, v in response.headers.items()}
                 return Reply(response.status_code, headers, body)
 
+    async def _tcp_closed(self, target: Target) -> str:
+        """Why nothing listens at the target ("" when a TCP connection opens). Sends no data."""
+        if self._on_request is not None:
+            self._on_request("tcp:connect")
+        sem = self._per_host.setdefault(target.host, asyncio.Semaphore(self.settings.per_host))
+        async with sem:
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(target.host, target.port), self.settings.connect_timeout
+                )
+            except TimeoutError:
+                return "connect timed out"
+            except OSError as exc:
+                return exc.strerror or type(exc).__name__
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return ""
+
     async def open(self, target: Target) -> Opened:
         """Find the scheme: the one given, else plain HTTP first and TLS when that is refused."""
         schemes = [target.scheme] if target.scheme else ["http", "https"]
         opened = Opened(None)
+        closed = await self._tcp_closed(target)
+        if closed:  # a bare TCP connect is ~6x cheaper than an HTTP client error: sweeps are mostly closed ports
+            opened.attempts.append(f"tcp: {closed}")
+            opened.reason = closed
+            return opened
         for scheme in schemes:
             url = target.url(scheme) + "/"
             try:

@@ -23,15 +23,23 @@ from auditor.resources import TLSInfo
 
 
 async def inspect_tls(
-    host: str, port: int, *, timeout: float = 3.0, ca_bundle: str | None = None, now: datetime | None = None
+    host: str,
+    port: int,
+    *,
+    timeout: float = 3.0,
+    ca_bundle: str | None = None,
+    now: datetime | None = None,
+    server_name: str | None = None,
 ) -> TLSInfo:
+    """``server_name``: the name clients use (SNI and the name check); the address by default."""
     now = now or datetime.now(UTC)
+    name = server_name or host
     try:
-        version, der = await _handshake(host, port, _unverified_context(), timeout)
+        version, der = await _handshake(host, port, _unverified_context(), timeout, name)
     except (OSError, ssl.SSLError, TimeoutError) as exc:
         return TLSInfo(detail=f"TLS handshake failed: {_short(exc)}")
     notes = []
-    min_version = await _legacy_accepted(host, port, timeout)
+    min_version = await _legacy_accepted(host, port, timeout, name)
     if min_version is None:
         notes.append("could not test TLS 1.0/1.1 acceptance")
     elif min_version == "":
@@ -45,8 +53,8 @@ async def inspect_tls(
     not_after = cert.not_valid_after_utc
     expired = now > not_after or now < cert.not_valid_before_utc
     self_signed = _self_signed(cert)
-    mismatch = not _name_matches(cert, host)
-    trusted = await _trusted(host, port, timeout, ca_bundle)
+    mismatch = not _name_matches(cert, name)
+    trusted = await _trusted(host, port, timeout, ca_bundle, name)
     if trusted is not None:
         notes.append(trusted)
     notes.append("subject " + _cn(cert))
@@ -68,8 +76,10 @@ def _unverified_context() -> ssl.SSLContext:
     return ctx
 
 
-async def _handshake(host: str, port: int, ctx: ssl.SSLContext, timeout: float) -> tuple[str | None, bytes | None]:
-    server_hostname = None if _is_ip(host) else host
+async def _handshake(
+    host: str, port: int, ctx: ssl.SSLContext, timeout: float, name: str
+) -> tuple[str | None, bytes | None]:
+    server_hostname = None if _is_ip(name) else name
     _reader, writer = await asyncio.wait_for(
         asyncio.open_connection(host, port, ssl=ctx, server_hostname=server_hostname), timeout
     )
@@ -82,7 +92,7 @@ async def _handshake(host: str, port: int, ctx: ssl.SSLContext, timeout: float) 
             await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
-async def _legacy_accepted(host: str, port: int, timeout: float) -> str | None:
+async def _legacy_accepted(host: str, port: int, timeout: float, name: str) -> str | None:
     """The legacy protocol the server accepted, "" if it refused both, None if untestable here."""
     try:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -96,7 +106,7 @@ async def _legacy_accepted(host: str, port: int, timeout: float) -> str | None:
     except (ValueError, ssl.SSLError):
         return None
     try:
-        version, _ = await _handshake(host, port, ctx, timeout)
+        version, _ = await _handshake(host, port, ctx, timeout, name)
     except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
         return ""  # an alert or a reset: the server refused TLS 1.0/1.1
     except (OSError, TimeoutError):
@@ -104,11 +114,11 @@ async def _legacy_accepted(host: str, port: int, timeout: float) -> str | None:
     return version or ""
 
 
-async def _trusted(host: str, port: int, timeout: float, ca_bundle: str | None) -> str | None:
+async def _trusted(host: str, port: int, timeout: float, ca_bundle: str | None, name: str) -> str | None:
     ctx = ssl.create_default_context(cafile=ca_bundle)
     ctx.check_hostname = False  # the name is judged on its own (cert_name_mismatch)
     try:
-        await _handshake(host, port, ctx, timeout)
+        await _handshake(host, port, ctx, timeout, name)
     except ssl.SSLCertVerificationError as exc:
         return f"chain not trusted: {exc.verify_message}"
     except (OSError, ssl.SSLError, TimeoutError):
