@@ -16,8 +16,13 @@ _SNIFF = 8192
 @dataclass
 class Discovered:
     files: dict[FileKind, list[Path]] = field(default_factory=dict)
+    seen: set[Path] = field(default_factory=set)
 
     def add(self, kind: FileKind, path: Path) -> None:
+        resolved = path.resolve()
+        if resolved in self.seen:  # a folder and a file inside it were both named
+            return
+        self.seen.add(resolved)
         self.files.setdefault(kind, []).append(path)
 
     def of(self, kind: FileKind) -> list[Path]:
@@ -38,7 +43,7 @@ def classify(path: Path) -> FileKind | None:
                 head = fh.read(_SNIFF).decode("utf-8", "replace")
         except OSError:
             return None
-        if (name.endswith(".json") and '"planned_values"' in head) or '"resource_changes"' in head:
+        if name.endswith(".json") and ('"planned_values"' in head or '"resource_changes"' in head):
             return "plan"
         if "AWSTemplateFormatVersion" in head or ("AWS::" in head and "Resources" in head):
             return "cloudformation"
