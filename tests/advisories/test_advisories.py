@@ -76,14 +76,14 @@ def test_load_osv_export_directory_and_merge(tmp_path: Path) -> None:
     (export / "GHSA-x.json").write_text(
         json.dumps(_osv("GHSA-x", "mlflow", [{"introduced": "0"}, {"fixed": "9.0"}], aliases=["CVE-2025-14279"], modified="2026-10-01T00:00:00Z"))
     )
-    (export / "list.json").write_text(json.dumps([_osv("PYSEC-1", "torch", [{"introduced": "0"}, {"fixed": "2.6.0"}])]))
+    (export / "list.json").write_text(json.dumps([_osv("PYSEC-1", "example-lib", [{"introduced": "0"}, {"fixed": "2.6.0"}])]))
     user = AdvisoryDB.load([export])
     assert len(user) == 2 and user.data_date == "2026-10-01"
     merged = AdvisoryDB.load_default().merged(user)
     ids = [a.id for a in merged.match("mlflow", "3.17.2")]
     assert ids == ["GHSA-x"], "the user's entry replaces the bundled one with the same alias"
     assert "CVE-2025-14279" not in {a.id for a in merged.advisories if a.package == "mlflow"}
-    assert merged.match("torch", "2.5.1")[0].id == "PYSEC-1"
+    assert [a.id for a in merged.match("Example_Lib", "2.5.1")] == ["PYSEC-1"]
 
 
 def test_bad_file_names_the_file(tmp_path: Path) -> None:
