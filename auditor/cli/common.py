@@ -95,6 +95,9 @@ def scan_options(common: dict[str, Any]) -> ScanOptions:
 
         scopes = merge_scopes(config.framework_scopes, parse_cli_scopes(values["framework_scopes"]))
         config = config.model_copy(update={"framework_scopes": scopes})
+    from auditor.compliance import check_selection
+
+    check_selection(frameworks if frameworks is not None else config.frameworks, config.framework_scopes)
     outputs = config.outputs
     if not values.get("formats") and outputs.formats:
         try:

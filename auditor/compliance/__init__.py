@@ -16,7 +16,7 @@ from auditor.findings import Finding
 from auditor.resources import Resource
 from auditor.result import ControlResult, FrameworkSummary
 
-__all__ = ["FrameworkError", "controls_lookup", "evaluate", "framework_versions", "load_all", "resolved_table"]
+__all__ = ["FrameworkError", "check_selection", "controls_lookup", "evaluate", "framework_versions", "load_all", "resolved_table"]
 
 
 def controls_lookup(frameworks: Sequence[str] | None = None) -> Callable[[str], dict[str, list[str]]]:
@@ -33,6 +33,17 @@ def controls_lookup(frameworks: Sequence[str] | None = None) -> Callable[[str], 
     return lookup
 
 
+def check_selection(frameworks: Sequence[str] | None, scopes: dict[str, dict[str, Any]] | None) -> None:
+    """Usage errors (unknown framework ids, malformed scopes) before any cloud call is made."""
+    select(frameworks)
+    known = set(load_all())
+    stray = sorted(set(scopes or {}) - known)
+    if stray:
+        raise FrameworkError(f"framework_scopes names unknown framework(s): {', '.join(stray)}")
+    for fid, data in (scopes or {}).items():
+        Scope.from_config(fid, data)
+
+
 def evaluate(
     findings: Sequence[Finding],
     resources: Sequence[Resource],
@@ -40,14 +51,8 @@ def evaluate(
     scopes: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[list[ControlResult], list[FrameworkSummary]]:
     """Control results and per-framework summaries for one scan."""
-    chosen = select(frameworks)
-    known = {f.framework for f in load_all().values()}
-    stray = sorted(set(scopes or {}) - known)
-    if stray:
-        raise FrameworkError(f"framework_scopes names unknown framework(s): {', '.join(stray)}")
-    for fid, data in (scopes or {}).items():
-        Scope.from_config(fid, data)  # validate every scope, even of frameworks not selected
-    return evaluate_frameworks(chosen, findings, resources, scopes)
+    check_selection(frameworks, scopes)
+    return evaluate_frameworks(select(frameworks), findings, resources, scopes)
 
 
 def framework_versions(frameworks: Sequence[str] | None = None) -> dict[str, str]:

@@ -69,3 +69,21 @@ def test_scan_with_framework_scope_states_the_scope(tmp_path: Path) -> None:
     assert [f["id"] for f in data["frameworks"]] == ["hipaa"]
     assert data["frameworks"][0]["scope"] == "tag data-classification=phi"
     assert data["frameworks"][0]["resources_in_scope"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--framework", "sox"], "unknown framework(s): sox"),
+        (["--framework-scope", "sox:account:1"], "unknown framework(s): sox"),
+        (["--framework-scope", "hipaa:colour:red"], "unknown scope kind 'colour'"),
+    ],
+)
+def test_framework_usage_errors_exit_2_before_scanning(tmp_path: Path, args: list[str], message: str) -> None:
+    inv = tmp_path / "inv.json"
+    inv.write_text('{"kind": "auditor-inventory", "inventory": []}')
+    proc = subprocess.run([sys.executable, "-m", "auditor", "evaluate", str(inv), *args, "--output-dir", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert not list(tmp_path.glob("auditor-*"))  # nothing was written

@@ -42,3 +42,28 @@ def test_schema_rejects_a_broken_result(result: ScanResult) -> None:
     doc["controls"][0]["status"] = "mostly-fine"
     errors = list(_validator().iter_errors(doc))
     assert errors and "mostly-fine" in errors[0].message
+
+
+def test_cli_scan_with_real_checks_validates(tmp_path: Path) -> None:
+    """`auditor evaluate` with the built-in checks writes every format; the JSON and SARIF validate."""
+    from click.testing import CliRunner
+
+    from auditor.cli.main import cli
+    from auditor.result import InventoryFile, inventory_to_list
+
+    inv = tmp_path / "inventory.json"
+    inv.write_text(InventoryFile(sources=["aws", "iac"], scope="mixed",
+                                 inventory=inventory_to_list(scan_builder.resources(8))).model_dump_json())
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["evaluate", str(inv), "--format", "html,json,sarif,junit,csv,md",
+                                   "--output-dir", str(out), "--fail-on", "none", "--quiet"])
+    assert res.exit_code == 0, res.output
+    files = {p.suffix: p for p in out.iterdir()}
+    doc = json.loads(files[".json"].read_text())
+    _validator().validate(doc)
+    assert doc["findings"] and doc["controls"] and {f["id"] for f in doc["frameworks"]} >= {"gdpr", "hipaa", "ccpa"}
+    sarif = json.loads(files[".sarif"].read_text())
+    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(sarif)
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/storage.tf"
+               for r in sarif["runs"][0]["results"])
