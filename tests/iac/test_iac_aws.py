@@ -179,3 +179,21 @@ def test_inline_ignore_in_terraform(tmp_path, scan_project) -> None:
     assert [(i.check, i.line) for i in by_id["aws_s3_bucket.b"].ignores] == [("bucket_access_logging_off", 6)]
 
 
+
+
+def test_split_resource_with_unknown_bucket_makes_its_field_unknown(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "name" {}\n'
+        'resource "aws_s3_bucket" "a" {\n  bucket = "a"\n}\n'
+        'resource "aws_s3_bucket_versioning" "v" {\n  bucket = var.name\n'
+        '  versioning_configuration {\n    status = "Enabled"\n  }\n}\n'
+    )
+    from auditor.collectors.base import CollectionSink
+    from auditor.collectors.iac import IacCollector
+
+    sink = CollectionSink()
+    IacCollector([str(tmp_path)]).collect(sink)
+    (bucket,) = sink.resources
+    # the versioning resource may be this bucket's: unknown, not "off"
+    assert bucket.versioning is None
+    assert bucket.access_logging is False

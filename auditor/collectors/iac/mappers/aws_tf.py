@@ -108,12 +108,15 @@ class AwsTerraform:
         return out
 
     def _attached(self, rtype: str, attr: str, owners: list[IacResource], name_attr: str) -> dict[str, list[tuple[IacResource, bool]]]:
-        """Split resources of ``rtype`` per owner address; the flag says the join was certain."""
+        """Split resources of ``rtype`` per owner address. Those whose owner cannot be told are
+        listed under ``""``: they may apply to any owner."""
         by_name = index_by_name(owners, name_attr)
         addresses = {o.address for o in owners}
         out: dict[str, list[tuple[IacResource, bool]]] = {}
         for res in self.of(rtype):
             hit = targets(res.attrs.get(attr), by_name, addresses)
+            if hit is None:
+                out.setdefault("", []).append((res, False))
             for address in hit or []:
                 out.setdefault(address, []).append((res, True))
         return out
@@ -142,7 +145,9 @@ class AwsTerraform:
         out: list[Resource] = []
         for b in buckets:
             parts = {name: [r for r, _ in split[name].get(b.address, [])] for name in split}
-            out.append(self._bucket(b, parts, account_block if account_blocks else None, b.address in log_targets))
+            bucket = self._bucket(b, parts, account_block if account_blocks else None, b.address in log_targets)
+            ambiguous = [name for name in split if "" in split[name] and not parts[name]]
+            out.append(_unknown_where_ambiguous(bucket, ambiguous))
         return out
 
     def _log_targets(self, buckets: list[IacResource]) -> set[str]:
@@ -515,6 +520,31 @@ class AwsTerraform:
                 )
             )
         return out
+
+
+# which Bucket fields a split resource of each kind can change
+_SPLIT_FIELDS = {
+    "acl": ("public_read", "public_write", "acls_enabled"),
+    "public_access_block": ("public_read", "public_write", "public_access_block"),
+    "policy": ("public_read", "public_write", "tls_enforced"),
+    "server_side_encryption_configuration": ("encryption", "kms_key"),
+    "versioning": ("versioning",),
+    "logging": ("access_logging",),
+    "ownership_controls": ("acls_enabled",),
+}
+
+
+def _unknown_where_ambiguous(bucket: Bucket, kinds: list[str]) -> Bucket:
+    """A split resource whose bucket cannot be told might be this bucket's: what it could change
+    becomes unknown, except a failure that it could not undo (public stays public)."""
+    update: dict[str, Any] = {}
+    for kind in kinds:
+        for name in _SPLIT_FIELDS[kind]:
+            value = getattr(bucket, name)
+            if name in ("public_read", "public_write") and value is True and kind != "public_access_block":
+                continue
+            update[name] = None
+    return bucket.model_copy(update=update) if update else bucket
 
 
 def _uses_acl(attrs: dict[str, Any], split: list[IacResource]) -> bool:
