@@ -33,10 +33,10 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
     """``sources.azure`` of auditor.yaml: ``subscription``, ``cloud``, ``resource_manager_url``, ``ca_bundle``."""
     unknown = set(section) - CONFIG_KEYS
     if unknown:
-        raise ConfigError(f"sources.azure: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
     cloud = str(section.get("cloud") or "public")
     if cloud not in CLOUD_NAMES:
-        raise ConfigError(f"sources.azure.cloud: {cloud!r} is not one of {', '.join(CLOUD_NAMES)}")
+        raise ConfigError(f"cloud: {cloud!r} is not one of {', '.join(CLOUD_NAMES)}")
     return build_collectors(
         _as_list(section.get("subscription", section.get("subscriptions"))),
         cloud,

@@ -20,7 +20,7 @@ def parse_endpoints(values: Iterable[str] | Mapping[str, str] | None, *, where: 
     if values is None:
         return {}
     if isinstance(values, Mapping):
-        return {str(k): str(v) for k, v in values.items()}
+        values = [f"{k}={v}" for k, v in values.items()]
     out: dict[str, str] = {}
     for value in values:
         service, sep, url = str(value).partition("=")
@@ -52,11 +52,11 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
     """``sources.gcp`` of auditor.yaml: ``project``, ``endpoint`` (service: URL), ``ca_bundle``, ``region``."""
     unknown = set(section) - CONFIG_KEYS
     if unknown:
-        raise ConfigError(f"sources.gcp: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
     endpoints = section.get("endpoint", section.get("endpoints"))
     return build_collectors(
         _as_list(section.get("project", section.get("projects"))),
-        parse_endpoints(endpoints, where="sources.gcp.endpoint"),
+        parse_endpoints(endpoints, where="endpoint"),
         section.get("ca_bundle"),
         _as_list(section.get("region", section.get("regions"))),
     )

@@ -338,6 +338,8 @@ class FakeArm:
 
     def _find(self, sid: str, key: str, path: str) -> Any:
         mapping = getattr(self._sub(sid), key)
+        if path in mapping:
+            return mapping[path]
         for rid, value in mapping.items():
             if rid.lower() == path.lower():
                 return value
