@@ -22,10 +22,10 @@ def frameworks_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def frameworks_list(as_json: bool) -> None:
     """List the frameworks with their version and control counts by kind."""
-    from auditor.compliance import load_all
+    from auditor.compliance.loader import select
 
     rows = []
-    for fw in load_all().values():
+    for fw in select(None):  # core frameworks first
         kinds = {k: sum(1 for c in fw.controls if c.kind == k) for k in ("technical", "partial", "manual")}
         rows.append({"id": fw.framework, "name": fw.name, "version": fw.version, "controls": len(fw.controls), **kinds})
     if as_json:
