@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -47,6 +47,8 @@ def _utc(value: datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
