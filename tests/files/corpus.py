@@ -174,7 +174,7 @@ def npy_bytes(array: Any) -> bytes:
     return buf.getvalue()
 
 
-def build(directory: Path, marker: Path) -> dict[str, str]:  # noqa: PLR0915
+def build(directory: Path, marker: Path) -> dict[str, str]:
     import numpy as np
 
     directory.mkdir(parents=True, exist_ok=True)

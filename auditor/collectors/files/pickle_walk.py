@@ -445,8 +445,23 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
                     stack[-3].update(stack[-2:])
                 del stack[-2:]
                 pos += 1
-            elif op == 0x61 and len(stack) >= 2:  # APPEND
+            elif (op == 0x61 and len(stack) >= 2) or (op == 0x30 and stack):  # APPEND POP
                 stack.pop()
+                pos += 1
+            elif op == 0x43:  # SHORT_BINBYTES
+                end = pos + 2 + buf[pos + 1]
+                if end > limit:
+                    break
+                push(OTHER)
+                pos = end
+            elif op == 0x29:  # EMPTY_TUPLE
+                push(())
+                pos += 1
+            elif op == 0x85 and stack:  # TUPLE1
+                stack[-1] = (stack[-1],)
+                pos += 1
+            elif op == 0x32 and stack:  # DUP
+                push(stack[-1])
                 pos += 1
             else:
                 break
