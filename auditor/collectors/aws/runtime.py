@@ -53,7 +53,10 @@ class CallFailure:
     @property
     def unsupported(self) -> bool:
         """The endpoint does not implement the operation (emulators; never real AWS)."""
-        return self.code in ("NotImplementedError", "NotImplemented") or "not yet implemented" in self.message.lower()
+        if self.code in ("NotImplementedError", "NotImplemented") or "not yet implemented" in self.message.lower():
+            return True
+        # An emulator's crash page instead of an AWS error document (AWS always sends one).
+        return self.code.isdigit() and "internal server error" in self.message.lower()
 
 
 def failure_of(exc: BaseException) -> CallFailure:
@@ -100,7 +103,6 @@ class Clients:
     def _create(self, service: str, region: str) -> Any:
         from botocore.config import Config
 
-        # s3control prefixes the account id to the host name; a custom endpoint cannot resolve it.
         custom_endpoint = self.endpoint_url or _env_endpoint(service)
         config = Config(
             retries={"mode": "adaptive", "max_attempts": 8},
@@ -115,6 +117,10 @@ class Clients:
             kwargs["endpoint_url"] = self.endpoint_url
         client = self.session.client(service, **kwargs)  # type: ignore[call-overload]
         client.meta.events.register("before-call", self._before_call)
+        if service == "s3control" and custom_endpoint:
+            # S3 Control puts the account id in front of the host name, which a custom
+            # endpoint (emulator, proxy) cannot resolve; real AWS endpoints keep it.
+            client.meta.events.register("before-sign", _strip_account_host_prefix)
         return client
 
     def _before_call(self, model: Any, **_: Any) -> None:
@@ -123,6 +129,15 @@ class Clients:
         if operation not in self.allowed.get(service, frozenset()):
             raise OperationNotAllowed(f"{service}:{operation} is not in the read-only allow-list")
         self.sink.call(f"{service}:{operation}")
+
+
+def _strip_account_host_prefix(request: Any, **_: Any) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(request.url)
+    host, sep, rest = parts.netloc.partition(".")
+    if sep and host.isdigit() and len(host) == 12:
+        request.url = urlunsplit(parts._replace(netloc=rest))
 
 
 def _env_endpoint(service: str) -> str | None:
