@@ -51,19 +51,27 @@ def bench_gcp(count: int, workers: int) -> dict[str, float]:
 
 def bench_azure(count: int, workers: int) -> dict[str, float]:
     import trustme
-    from fake_arm import FakeArm, StaticTokenCredential, SubscriptionSpec, _account, _blob_service, _container, _enc
+    from fake_arm import (
+        FakeArm,
+        StaticTokenCredential,
+        SubscriptionSpec,
+        account_json,
+        blob_service_json,
+        container_json,
+        encryption_json,
+    )
 
     from auditor.collectors.azure import AzureCollector
 
     sub = "11111111-2222-4333-8444-555555555555"
     spec = SubscriptionSpec(sub, "bench")
     for i in range(count):
-        acc = _account(sub, f"rg-{i % 20:02d}", f"bench{i:04d}", "westeurope", {
+        acc = account_json(sub, f"rg-{i % 20:02d}", f"bench{i:04d}", "westeurope", {
             "allowBlobPublicAccess": bool(i % 2), "minimumTlsVersion": "TLS1_2", "supportsHttpsTrafficOnly": True,
-            "encryption": _enc(), "networkAcls": {"defaultAction": "Deny" if i % 4 else "Allow"}})
+            "encryption": encryption_json(), "networkAcls": {"defaultAction": "Deny" if i % 4 else "Allow"}})
         spec.storage_accounts.append(acc)
-        spec.blob_services[acc["id"]] = _blob_service(acc["id"], bool(i % 3), True)
-        spec.containers[acc["id"]] = [_container(acc["id"], "data", "Blob" if i % 10 == 0 else "None"), _container(acc["id"], "models", "None")]
+        spec.blob_services[acc["id"]] = blob_service_json(acc["id"], bool(i % 3), True)
+        spec.containers[acc["id"]] = [container_json(acc["id"], "data", "Blob" if i % 10 == 0 else "None"), container_json(acc["id"], "models", "None")]
     with FakeArm([spec], trustme.CA(), page_size=100) as fake, tempfile.TemporaryDirectory() as tmp:
         ca = fake.write_ca(Path(tmp) / "ca.pem")
         collector = AzureCollector([sub], credential=StaticTokenCredential(), resource_manager_url=fake.arm.url,

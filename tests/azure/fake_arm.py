@@ -36,7 +36,7 @@ class SubscriptionSpec:
     diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _account(sub: str, rg: str, name: str, location: str, props: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
+def account_json(sub: str, rg: str, name: str, location: str, props: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
     base = {
         "provisioningState": "Succeeded",
         "creationTime": "2025-02-11T09:30:00.0000000Z",
@@ -57,7 +57,7 @@ def _account(sub: str, rg: str, name: str, location: str, props: dict[str, Any],
     }
 
 
-def _enc(keyvault: str | None = None) -> dict[str, Any]:
+def encryption_json(keyvault: str | None = None) -> dict[str, Any]:
     enc: dict[str, Any] = {
         "services": {"blob": {"enabled": True, "keyType": "Account", "lastEnabledTime": "2025-02-11T09:30:00.0000000Z"},
                      "file": {"enabled": True, "keyType": "Account"}},
@@ -69,7 +69,7 @@ def _enc(keyvault: str | None = None) -> dict[str, Any]:
     return enc
 
 
-def _blob_service(account_id: str, versioning: bool, soft_delete: bool) -> dict[str, Any]:
+def blob_service_json(account_id: str, versioning: bool, soft_delete: bool) -> dict[str, Any]:
     return {
         "id": f"{account_id}/blobServices/default",
         "name": "default",
@@ -84,7 +84,7 @@ def _blob_service(account_id: str, versioning: bool, soft_delete: bool) -> dict[
     }
 
 
-def _container(account_id: str, name: str, access: str) -> dict[str, Any]:
+def container_json(account_id: str, name: str, access: str) -> dict[str, Any]:
     return {
         "id": f"{account_id}/blobServices/default/containers/{name}",
         "name": name,
@@ -155,22 +155,22 @@ def ml_team_subscription(sub: str = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") -> S
     """A realistic ML platform subscription: some resources hardened, some misconfigured."""
     rg = "rg-ml-prod"
     vault_uri = "https://kv-ml-prod.vault.azure.net/"
-    training = _account(sub, rg, "mlprodtraining", "westeurope", {
+    training = account_json(sub, rg, "mlprodtraining", "westeurope", {
         "allowBlobPublicAccess": False, "supportsHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2",
-        "encryption": _enc(vault_uri), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Deny"},
+        "encryption": encryption_json(vault_uri), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Deny"},
         "publicNetworkAccess": "Enabled", "allowSharedKeyAccess": False,
     }, {"data-classification": "pii", "team": "ml-platform"})
-    logs = _account(sub, rg, "mlprodlogs", "westeurope", {
+    logs = account_json(sub, rg, "mlprodlogs", "westeurope", {
         "allowBlobPublicAccess": False, "supportsHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2",
-        "encryption": _enc(), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
+        "encryption": encryption_json(), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
     })
-    public = _account(sub, "rg-ml-demo", "mlpublicdemo", "eastus", {
+    public = account_json(sub, "rg-ml-demo", "mlpublicdemo", "eastus", {
         "allowBlobPublicAccess": True, "supportsHttpsTrafficOnly": False, "minimumTlsVersion": "TLS1_0",
-        "encryption": _enc(), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
+        "encryption": encryption_json(), "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
     }, {"team": "devrel"})
-    legacy = _account(sub, "rg-ml-demo", "mllegacyexports", "eastus", {
+    legacy = account_json(sub, "rg-ml-demo", "mllegacyexports", "eastus", {
         # created before the 2023 defaults: no allowBlobPublicAccess, no minimumTlsVersion in the answer
-        "supportsHttpsTrafficOnly": True, "encryption": _enc(),
+        "supportsHttpsTrafficOnly": True, "encryption": encryption_json(),
         "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
     })
     accounts = [training, logs, public, legacy]
@@ -184,16 +184,16 @@ def ml_team_subscription(sub: str = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") -> S
         display_name="ml-platform-prod",
         storage_accounts=accounts,
         blob_services={
-            ids["mlprodtraining"]: _blob_service(ids["mlprodtraining"], True, True),
-            ids["mlprodlogs"]: _blob_service(ids["mlprodlogs"], False, True),
-            ids["mlpublicdemo"]: _blob_service(ids["mlpublicdemo"], False, False),
-            ids["mllegacyexports"]: _blob_service(ids["mllegacyexports"], False, False),
+            ids["mlprodtraining"]: blob_service_json(ids["mlprodtraining"], True, True),
+            ids["mlprodlogs"]: blob_service_json(ids["mlprodlogs"], False, True),
+            ids["mlpublicdemo"]: blob_service_json(ids["mlpublicdemo"], False, False),
+            ids["mllegacyexports"]: blob_service_json(ids["mllegacyexports"], False, False),
         },
         containers={
-            ids["mlprodtraining"]: [_container(ids["mlprodtraining"], "datasets", "None"), _container(ids["mlprodtraining"], "checkpoints", "None")],
-            ids["mlprodlogs"]: [_container(ids["mlprodlogs"], "insights-logs-storageread", "None")],
-            ids["mlpublicdemo"]: [_container(ids["mlpublicdemo"], "demo-datasets", "Container"), _container(ids["mlpublicdemo"], "staging", "None")],
-            ids["mllegacyexports"]: [_container(ids["mllegacyexports"], "model-exports", "Blob")],
+            ids["mlprodtraining"]: [container_json(ids["mlprodtraining"], "datasets", "None"), container_json(ids["mlprodtraining"], "checkpoints", "None")],
+            ids["mlprodlogs"]: [container_json(ids["mlprodlogs"], "insights-logs-storageread", "None")],
+            ids["mlpublicdemo"]: [container_json(ids["mlpublicdemo"], "demo-datasets", "Container"), container_json(ids["mlpublicdemo"], "staging", "None")],
+            ids["mllegacyexports"]: [container_json(ids["mllegacyexports"], "model-exports", "Blob")],
         },
         blob_diagnostics={
             ids["mlprodtraining"]: [_diag(f"{ids['mlprodtraining']}/blobServices/default", "blob-audit", ids["mlprodlogs"],

@@ -337,6 +337,9 @@ class FakeGcp:
         from gcp_storage_emulator import server as emu
 
         self._emu = emu.create_server("127.0.0.1", 0, in_memory=True)
+        # In memory the emulator still re-serialises every bucket to its metadata file on each
+        # write (quadratic for a 1,000-bucket estate); nothing reads it back, so skip it.
+        self._emu._storage._write_config_to_file = lambda: None
         self._emu.start()
         self.storage_url = f"http://127.0.0.1:{self._emu._api._httpd.server_address[1]}"
 
