@@ -376,4 +376,4 @@ def nsg_rule_ranges(rule: dict[str, Any]) -> list[PortRange] | None:
 
 def _tags(attrs: dict[str, Any]) -> dict[str, str]:
     tags = attrs.get("tags")
-    return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
+    return {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float | bool)} if isinstance(tags, dict) else {}

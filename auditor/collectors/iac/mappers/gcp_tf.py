@@ -117,7 +117,7 @@ class GcpTerraform:
             out.append(
                 Bucket(
                     ref=make_ref(b, Cloud.GCP, a.get("name")),
-                    tags={str(k): str(v) for k, v in (a.get("labels") or {}).items()} if isinstance(a.get("labels"), dict) else {},
+                    tags=_labels(a),
                     ignores=b.ignores,
                     public_read=read,
                     public_write=write,
@@ -292,7 +292,7 @@ def _cmek(disks: list[Any]) -> bool | None:
 
 def _labels(attrs: dict[str, Any]) -> dict[str, str]:
     labels = attrs.get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    return {str(k): str(v) for k, v in labels.items() if isinstance(v, str | int | float | bool)} if isinstance(labels, dict) else {}
 
 
 def _metadata_secrets(metadata: dict[str, Any], address: str, *extra: Any) -> list[SecretHit] | None:
