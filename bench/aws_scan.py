@@ -245,8 +245,11 @@ def populate(session: Any, n_buckets: int, n_roles: int, n_notebooks: int) -> di
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(bucket, range(n_buckets)))
-        list(pool.map(role, range(n_roles)))
-        list(pool.map(notebook, range(n_notebooks)))
+    # moto's IAM and SageMaker backends are not safe for concurrent writes: one at a time.
+    for i in range(n_roles):
+        role(i)
+    for i in range(n_notebooks):
+        notebook(i)
 
     trail = session.client("cloudtrail")
     trail.create_trail(Name="bench-trail", S3BucketName="bench-ml-0001", IsMultiRegionTrail=True)

@@ -42,7 +42,15 @@ def estate(moto_account_cm: Any) -> Iterator[CollectionSink]:
     """The demo estate, populated and scanned once for the whole module."""
     with moto_account_cm():
         populate(boto3.Session(region_name="us-east-1"))
-        yield scan()
+        # Record every operation the scan sends, through botocore's own event hooks.
+        session = boto3.Session(region_name="us-east-1")
+        operations: list[str] = []
+        session.events.register(
+            "before-call", lambda model, **_: operations.append(f"{model.service_model.service_name}:{model.name}")
+        )
+        sink = scan(session)
+        sink.recorded_operations = operations  # type: ignore[attr-defined]
+        yield sink
 
 
 def test_scope_and_refs(estate: CollectionSink) -> None:
@@ -167,3 +175,12 @@ def test_api_calls_counted_and_bounded(estate: CollectionSink) -> None:
     # A bucket without a policy costs no GetBucketPolicyStatus call.
     assert calls["s3:GetBucketPolicyStatus"] == 4
     assert calls["sagemaker:ListNotebookInstances"] == len(REGIONS)
+
+
+def test_full_scan_makes_only_read_calls(estate: CollectionSink) -> None:
+    operations = estate.recorded_operations  # type: ignore[attr-defined]
+    assert len(operations) > 50
+    writes = sorted({op for op in operations if not op.split(":")[1].startswith(("List", "Get", "Describe"))})
+    assert writes == ["iam:GenerateCredentialReport"], writes
+    # Every call sent was counted, and nothing else.
+    assert sum(estate.api_calls.values()) == len(operations)

@@ -105,7 +105,7 @@ class Clients:
 
         custom_endpoint = self.endpoint_url or _env_endpoint(service)
         config = Config(
-            retries={"mode": "adaptive", "max_attempts": 8},
+            retries={"mode": "adaptive", "max_attempts": 5},
             max_pool_connections=max(10, self.max_workers),
             connect_timeout=10,
             read_timeout=60,
