@@ -238,10 +238,10 @@ def _instance(project: str, zone: str, name: str, ip: str, nat: str | None, tags
 class FakeGcp:
     """The REST fake plus the storage emulator, seeded from ProjectSpecs."""
 
-    def __init__(self, projects: list[ProjectSpec], *, page_size: int = 2) -> None:
+    def __init__(self, projects: list[ProjectSpec], *, page_size: int = 2, ssl_context: Any = None) -> None:
         self.projects = {p.project_id: p for p in projects}
         self.page_size = page_size
-        self.api = LoopbackServer()
+        self.api = LoopbackServer(ssl_context=ssl_context)  # https for the REST APIs when given
         self.storage_requests: list[Recorded] = []
         self.storage_denied_policies: set[str] = set()  # bucket names whose getIamPolicy answers 403
         self._register()

@@ -57,3 +57,15 @@ def test_missing_extra_from_config_section() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "the gcp extra is not installed" in proc.stdout, proc.stderr
+
+
+def test_documented_permissions_match_the_collectors() -> None:
+    from pathlib import Path
+
+    from auditor.collectors.azure.collector import PERMISSIONS as AZURE
+    from auditor.collectors.gcp.collector import PERMISSIONS as GCP
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "gcp-azure.md").read_text()
+    missing = [p for p in GCP if f"`{p}`" not in doc]
+    missing += [p for p in AZURE if p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] not in doc]
+    assert missing == []

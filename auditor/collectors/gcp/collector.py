@@ -104,7 +104,7 @@ class GcpCollector:
 
         session = AuthorizedSession(creds)
         if self.ca_bundle:
-            session.verify = self.ca_bundle
+            _pin_ca_bundle(session, self.ca_bundle)
         adapter_size = max(self.max_workers * 2, 10)
         import requests.adapters
 
@@ -148,7 +148,8 @@ class GcpCollector:
         import requests
 
         plain = requests.Session()
-        plain.verify = session.verify
+        if isinstance(session.verify, str):
+            _pin_ca_bundle(plain, session.verify)
         try:
             creds.refresh(Request(plain))
         except GoogleAuthError as exc:
@@ -344,3 +345,18 @@ class GcpCollector:
 
 def _all(api: GcpApi, operation: str, path: str, key: str) -> list[dict[str, Any]]:
     return list(api.pages(operation, path, key))
+
+
+def _pin_ca_bundle(session: Any, ca_bundle: str) -> None:
+    """Trust exactly ``ca_bundle``. requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+    session's ``verify``; an explicit --ca-bundle must win (proxy settings still come from the
+    environment)."""
+    session.verify = ca_bundle
+    merge = session.merge_environment_settings
+
+    def merge_keeping_ca(url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        settings = merge(url, proxies, stream, verify, cert)
+        settings["verify"] = ca_bundle
+        return settings
+
+    session.merge_environment_settings = merge_keeping_ca
