@@ -193,8 +193,12 @@ def build(directory: Path, marker: Path) -> dict[str, str]:
         put(f"mal/os_system_p{proto}.pkl", pickle.dumps({"model": evil}, protocol=proto), "malicious")
         put(f"ok/data_p{proto}.pkl", pickle.dumps({"a": [1, 2.5, "x"], "b": {1, 2}, "c": OrderedDict(k=1),
                                                    "d": datetime(2026, 1, 1), "e": b"\x00\x01"}, protocol=proto), "benign")
+    import argparse
     import subprocess
     import webbrowser
+
+    for proto in (0, 1):  # plain classes go through copyreg._reconstructor and builtins.object
+        put(f"ok/namespace_p{proto}.pkl", pickle.dumps(argparse.Namespace(a=1, b="x"), protocol=proto), "benign")
 
     put("mal/subprocess.bin", pickle.dumps(Reduce(subprocess.Popen, ["touch", str(marker)]), 2), "malicious")
     put("mal/eval.sav", pickle.dumps(Reduce(eval, f"__import__('os').system('{cmd}')"), 4), "malicious")

@@ -262,3 +262,20 @@ def test_bom_validates_against_cyclonedx_1_6(mixed: Path, tmp_path: Path) -> Non
     assert models["clean.pkl"]["auditor:verdict"] == "clean"
     assert all(c["hashes"][0]["alg"] == "SHA-256" for c in by_type["machine-learning-model"])
     assert {c["name"] for c in by_type["library"]} == {"torch", "transformers", "numpy"}
+
+
+def test_collectors_from_config(tmp_path: Path) -> None:
+    from auditor.cli.scan_files import collectors_from_config
+    from auditor.config import ConfigError
+
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps([1], 4))
+    [collector] = collectors_from_config({"paths": [str(tmp_path)], "max_file_size": "1K", "no_hash": True})
+    assert collector.scope() == f"files-{tmp_path.name}"
+    sink = CollectionSink()
+    collector.collect(sink)
+    [model] = [r for r in sink.resources if isinstance(r, ModelArtifact)]
+    assert model.sha256 is None and model.code_execution is False
+    with pytest.raises(ConfigError, match="unknown key"):
+        collectors_from_config({"paths": ["x"], "bogus": 1})
+    with pytest.raises(ConfigError, match="max-file-size"):
+        collectors_from_config({"paths": ["x"], "max_file_size": "lots"})

@@ -48,7 +48,7 @@ _DANGEROUS_BUILTINS = frozenset(
     {
         "eval", "exec", "execfile", "compile", "__import__", "getattr", "setattr", "delattr", "open",
         "breakpoint", "input", "globals", "locals", "vars", "memoryview", "apply", "file", "reload",
-        "help", "exit", "quit", "print", "type", "object", "super", "classmethod", "staticmethod",
+        "help", "exit", "quit", "print", "type", "super", "classmethod", "staticmethod",
         "property", "dir", "map", "filter", "iter", "next",
     }
 )
@@ -58,6 +58,7 @@ _SAFE_BUILTINS = frozenset(
     {
         "set", "frozenset", "list", "dict", "tuple", "bytearray", "bytes", "complex", "slice", "range",
         "int", "float", "str", "bool", "Ellipsis", "NotImplemented",
+        "object",  # the base class copyreg._reconstructor names for plain classes (protocols 0-1)
     }
 )
 
