@@ -19,6 +19,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from functools import partial
@@ -163,6 +164,8 @@ def main() -> None:
     finally:
         for s in real:
             s.stop()
+            if "temp_dir" in s.info:
+                shutil.rmtree(s.info["temp_dir"], ignore_errors=True)
         server.terminate()
         server.join(5)
     print(json.dumps(figures, indent=2))

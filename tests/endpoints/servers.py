@@ -89,9 +89,16 @@ class Server:
 
     def log_tail(self, lines: int = 30) -> str:
         try:
-            return "\n".join((self.workdir / "server.log").read_text(errors="replace").splitlines()[-lines:])
+            text = "\n".join((self.workdir / "server.log").read_text(errors="replace").splitlines()[-lines:])
         except OSError:
-            return "(no log)"
+            text = "(no log)"
+        for exit_log in Path(self.info.get("temp_dir", "/nonexistent")).glob("session_*/logs/ray_process_exit.log"):
+            text += f"\n--- {exit_log.name}:\n" + exit_log.read_text(errors="replace")[-3000:]
+        return text
+
+    def diagnosis(self) -> str:
+        state = "running" if self.proc is not None and self.proc.poll() is None else f"exited ({self.proc and self.proc.returncode})"
+        return f"{self.name} at {self.url} is {state}; log tail:\n{self.log_tail()}"
 
     def stop(self) -> None:
         """SIGTERM the leader, then the leader's own process group, then SIGKILL that group."""
@@ -208,6 +215,9 @@ def ray(root: Path, *, token: bool) -> Server:
     env = {
         "RAY_USAGE_STATS_ENABLED": "0",
         "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+        # a loaded CI machine can starve the GCS for seconds: be patient before declaring nodes dead
+        "RAY_health_check_timeout_ms": "60000",
+        "RAY_health_check_failure_threshold": "20",
         "RAY_AUTH_MODE": "token" if token else "disabled",
     }
     if token:

@@ -46,9 +46,11 @@ def scanned(ml_servers: dict[str, Server]) -> tuple[dict[str, Service], Collecti
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
-def test_classification_and_version(scanned: tuple[dict[str, Service], CollectionSink, EndpointCollector], name: str) -> None:
+def test_classification_and_version(
+    scanned: tuple[dict[str, Service], CollectionSink, EndpointCollector], ml_servers: dict[str, Server], name: str
+) -> None:
     found, sink, _ = scanned
-    assert name in found, f"{name} not recognised; errors: {sink.errors}"
+    assert name in found, f"{name} not recognised; errors: {sink.errors}\n{ml_servers[name].diagnosis()}"
     service = found[name]
     got = {key: getattr(service, key) for key in EXPECTED[name]}
     assert got == EXPECTED[name], service.auth_detail
