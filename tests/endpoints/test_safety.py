@@ -47,6 +47,7 @@ def test_only_get_or_head_and_no_body(probed) -> None:
 
 def test_every_request_is_counted(probed) -> None:
     servers, sink, _ = probed
+    assert set(sink.api_calls) <= EndpointCollector.OPERATIONS
     plain = sum(len(s.seen) for key, s in servers.items() if key != "jupyter_token")
     # the TLS server also got one plain request that failed its handshake (never reaches the handler)
     assert sink.api_calls["http:GET"] == plain + len(servers["jupyter_token"].seen) + 1

@@ -29,6 +29,8 @@ class EndpointCollector:
     """Probe URLs, host:port pairs, hosts (default ML ports) and CIDR ranges with GET requests only."""
 
     name: ClassVar[str] = "endpoints"
+    # everything this collector does on the network, as counted in the sink: no other method
+    OPERATIONS: ClassVar[frozenset[str]] = frozenset({"tcp:connect", "http:GET", "tls:handshake"})
 
     def __init__(
         self,
