@@ -102,7 +102,9 @@ def classification_table(collector: EndpointCollector) -> str:
         tls = "no"
         if s.tls:
             tls = (s.tls_info.version if s.tls_info else None) or "yes"
-        rows.append((s.url, s.product or s.service or "?", s.version or "unknown", auth, tls))
+        # the version belongs to a package (JupyterLab reports jupyter-server's), so name it
+        version = f"{s.package} {s.version}" if s.package and s.version else (s.version or "unknown")
+        rows.append((s.url, s.product or s.service or "?", version, auth, tls))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.append(f"{len(rows) - 1} ML services; {http_only} other HTTP services; {closed} targets without an HTTP answer")

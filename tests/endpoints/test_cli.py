@@ -29,7 +29,7 @@ def test_scan_endpoints_reports_open_jupyter_and_ray(tmp_path: Path) -> None:
         )
     assert result.exit_code == 1, result.output  # critical failures: open Jupyter runs code
     assert f"http://127.0.0.1:{jup.port}  JupyterLab" in result.output
-    assert "2.21.1" in result.output and "NONE" in result.output
+    assert "jupyter-server 2.21.1" in result.output and "NONE" in result.output
     report = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
     failed = {(f["check_id"], f["resource_id"]) for f in report["findings"] if f["status"] == "fail"}
     assert ("service_unauthenticated", f"http://127.0.0.1:{jup.port}") in failed
