@@ -209,7 +209,6 @@ class Classification:
     version: str | None
     auth_required: bool | None
     auth_detail: str
-    evidence: dict[str, int | None] = field(default_factory=dict)  # path -> status seen
 
 
 async def identify(
@@ -287,4 +286,4 @@ async def _auth(fetch: Fetch, spec: ServiceSpec) -> tuple[bool | None, str]:
         seen.append(where)
         if reply.status != 404:
             break
-    return None, "unexpected answer: " + "; ".join(seen)
+    return None, "no decisive answer: " + "; ".join(seen)
