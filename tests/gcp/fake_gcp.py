@@ -48,6 +48,10 @@ class ProjectSpec:
     endpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> endpoints
     kms: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # location -> ring -> keys
     buckets: list[GcsBucketSpec] = field(default_factory=list)
+    project_number: str = "123456789012"
+    parent: str | None = None  # organizations/N or folders/N
+    folders: dict[str, str] = field(default_factory=dict)  # folders/N -> its parent
+    access_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy name -> perimeters (org-wide)
 
 
 def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
@@ -183,6 +187,16 @@ def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
                 ]
             }
         },
+        parent="folders/314159265358",
+        folders={"folders/314159265358": "organizations/271828182845"},
+        access_policies={"accessPolicies/7351": [
+            {"name": "accessPolicies/7351/servicePerimeters/data_perimeter", "title": "data_perimeter",
+             "perimeterType": "PERIMETER_TYPE_REGULAR",
+             # BigQuery is fenced; Vertex AI only in the dry-run spec, which enforces nothing
+             "status": {"resources": ["projects/123456789012"], "restrictedServices": ["bigquery.googleapis.com"]},
+             "spec": {"resources": ["projects/123456789012"], "restrictedServices": ["bigquery.googleapis.com", "aiplatform.googleapis.com"]},
+             "useExplicitDryRunSpec": True},
+        ]},
         buckets=[
             GcsBucketSpec("mlr-training-data", pap="enforced", kms=cmek, versioning=True, log_bucket="mlr-access-logs", labels={"data-classification": "pii"}),
             GcsBucketSpec("mlr-access-logs", pap="enforced"),
@@ -260,6 +274,7 @@ class FakeGcp:
             "notebooks": base,
             "aiplatform": base,
             "cloudkms": base,
+            "accesscontextmanager": base,
             "storage": self.storage_url,
         }
 
@@ -303,6 +318,16 @@ class FakeGcp:
         r("GET", r"/v3/projects:search", lambda m, q, b: self._page(
             [{"name": f"projects/{1000 + i}", "projectId": pid, "state": "ACTIVE", "displayName": pid}
              for i, pid in enumerate(sorted(self.projects))], "projects", q))
+        r("GET", r"/v3/projects/([^/:]+)", lambda m, q, b: {
+            "name": f"projects/{self._project(m[1]).project_number}", "projectId": m[1], "state": "ACTIVE",
+            **({"parent": self._project(m[1]).parent} if self._project(m[1]).parent else {})})
+        r("GET", r"/v3/folders/([^/]+)", self._folder)
+        r("GET", r"/v1/accessPolicies", lambda m, q, b: self._page(
+            [{"name": name, "parent": q.get("parent"), "title": "org policy"} for p in self.projects.values()
+             for name in p.access_policies if p.parent and self._org_of(p) == q.get("parent")], "accessPolicies", q))
+        r("GET", r"/v1/accessPolicies/([^/]+)/servicePerimeters", lambda m, q, b: self._page(
+            next((v for p in self.projects.values() for k, v in p.access_policies.items() if k == f"accessPolicies/{m[1]}"), []),
+            "servicePerimeters", q))
         r("POST", r"/v3/projects/([^/]+):getIamPolicy", lambda m, q, b: copy.deepcopy(self._project(m[1]).iam_policy))
         r("GET", r"/v1/projects/([^/]+)/serviceAccounts", lambda m, q, b: self._page(self._project(m[1]).service_accounts, "accounts", q))
         r("GET", r"/v1/projects/([^/]+)/serviceAccounts/([^/]+)/keys", lambda m, q, b: {
@@ -319,6 +344,19 @@ class FakeGcp:
             [{"name": ring, "createTime": "2025-06-01T00:00:00Z"} for ring in self._project(m[1]).kms.get(m[2], {})], "keyRings", q))
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/keyRings/([^/]+)/cryptoKeys", lambda m, q, b: self._page(
             self._project(m[1]).kms.get(m[2], {}).get(f"projects/{m[1]}/locations/{m[2]}/keyRings/{m[3]}", []), "cryptoKeys", q))
+
+    def _folder(self, m: Any, q: Query, b: Any) -> dict[str, Any]:
+        name = f"folders/{m[1]}"
+        for p in self.projects.values():
+            if name in p.folders:
+                return {"name": name, "parent": p.folders[name], "displayName": "ml", "state": "ACTIVE"}
+        raise NotFound
+
+    def _org_of(self, p: ProjectSpec) -> str | None:
+        parent = p.parent
+        while parent and parent.startswith("folders/"):
+            parent = p.folders.get(parent)
+        return parent
 
     def _aggregated(self, m: Any, q: Query, b: Any) -> dict[str, Any]:
         zones = sorted(self._project(m[1]).instances.items())

@@ -81,6 +81,10 @@ def test_whole_estate_every_project_and_kind(fake_gcp: FakeGcp) -> None:
 
     endpoints = {r.ref.name: r for r in sink.resources if isinstance(r, MLWorkload)}
     assert endpoints["fraud-scoring-endpoint"].public_access is True
+    # Vertex AI is used in ml-research-prod and only a dry-run perimeter names it: public
+    assert endpoints["Vertex AI in ml-research-prod"].workload_type == "workspace"
+    assert endpoints["Vertex AI in ml-research-prod"].public_access is True
+    assert "Vertex AI in ml-sandbox" not in endpoints  # no Vertex AI in use there
     assert endpoints["churn-private-endpoint"].customer_managed_key is True
 
     assert_allow_listed(fake_gcp)
@@ -124,6 +128,15 @@ def test_denied_key_listing_is_a_resource_error_and_keys_unknown(fake_gcp: FakeG
     assert err.incomplete is False and err.resource.startswith("trainer@")
     trainer = next(r for r in sink.resources if r.ref.name.startswith("trainer@"))
     assert trainer.access_keys is None
+
+
+def test_unreadable_perimeters_leave_vertex_exposure_unknown(fake_gcp: FakeGcp) -> None:
+    fake_gcp.api.faults.deny.append(r"^/v1/accessPolicies$")
+    sink = run(fake_gcp, projects=["ml-research-prod"])
+    (err,) = sink.errors
+    assert err.resource == "//aiplatform.googleapis.com/projects/ml-research-prod" and not err.incomplete
+    workspace = by_id(sink)["//aiplatform.googleapis.com/projects/ml-research-prod"]
+    assert workspace.public_access is None
 
 
 def test_throttling_is_retried(fake_gcp: FakeGcp) -> None:

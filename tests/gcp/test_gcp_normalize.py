@@ -213,3 +213,15 @@ def test_vertex_endpoint_and_kms() -> None:
                       "primary": {"state": "DISABLED"}, "rotationPeriod": "7776000s"})
     assert k.rotation_enabled is True and k.enabled is False and k.customer_managed is True
     assert not n.rotatable({"purpose": "ASYMMETRIC_DECRYPT"}) and n.rotatable({"purpose": "ENCRYPT_DECRYPT"})
+
+
+def test_vertex_workspace_behind_vpc_service_controls() -> None:
+    enforced = [{"name": "accessPolicies/1/servicePerimeters/ml", "status": {
+        "resources": ["projects/42", "projects/43"], "restrictedServices": ["storage.googleapis.com", "aiplatform.googleapis.com"]}}]
+    dry_run = [{"name": "accessPolicies/1/servicePerimeters/ml", "status": {"resources": ["projects/42"], "restrictedServices": []},
+                "spec": {"resources": ["projects/42"], "restrictedServices": ["aiplatform.googleapis.com"]}, "useExplicitDryRunSpec": True}]
+    assert n.vertex_workspace(P, "42", "organizations/1", enforced).public_access is False
+    assert n.vertex_workspace(P, "44", "organizations/1", enforced).public_access is True  # another project
+    assert n.vertex_workspace(P, "42", "organizations/1", dry_run).public_access is True
+    assert n.vertex_workspace(P, "42", None, []).public_access is True  # no organization, no perimeter
+    assert n.vertex_workspace(P, "42", "organizations/1", None).public_access is None

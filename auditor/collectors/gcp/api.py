@@ -24,6 +24,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     # Vertex AI is regional; ``{region}`` is filled in per call.
     "aiplatform": "https://{region}-aiplatform.googleapis.com",
     "cloudkms": "https://cloudkms.googleapis.com",
+    "accesscontextmanager": "https://accesscontextmanager.googleapis.com",
 }
 
 
@@ -42,6 +43,12 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "storage:buckets.list": Operation("storage", "GET", r"/storage/v1/b"),
     "storage:buckets.getIamPolicy": Operation("storage", "GET", rf"/storage/v1/b/{_SEG}/iam"),
     "cloudresourcemanager:projects.search": Operation("cloudresourcemanager", "GET", r"/v3/projects:search"),
+    "cloudresourcemanager:projects.get": Operation("cloudresourcemanager", "GET", rf"/v3/projects/{_SEG}"),
+    "cloudresourcemanager:folders.get": Operation("cloudresourcemanager", "GET", rf"/v3/folders/{_SEG}"),
+    "accesscontextmanager:accessPolicies.list": Operation("accesscontextmanager", "GET", r"/v1/accessPolicies"),
+    "accesscontextmanager:servicePerimeters.list": Operation(
+        "accesscontextmanager", "GET", rf"/v1/accessPolicies/{_SEG}/servicePerimeters"
+    ),
     "cloudresourcemanager:projects.getIamPolicy": Operation(
         "cloudresourcemanager", "POST", rf"/v3/projects/{_SEG}:getIamPolicy"
     ),

@@ -39,6 +39,9 @@ PERMISSIONS = (
     "cloudkms.locations.list",
     "cloudkms.keyRings.list",
     "cloudkms.cryptoKeys.list",
+    "resourcemanager.folders.get",
+    "accesscontextmanager.policies.list",
+    "accesscontextmanager.servicePerimeters.list",
 )
 
 
@@ -175,7 +178,7 @@ class GcpCollector:
         ))
         if policy is not None:
             sink.add(n.audit_trail(project, policy))
-        tasks: list[Callable[[], None]] = [
+        tasks: list[Callable[[], bool | None]] = [
             lambda: self._storage(api, creds, session, project, policy, sink),
             lambda: self._identity(api, project, policy, sink),
             lambda: self._network(api, project, sink),
@@ -184,8 +187,9 @@ class GcpCollector:
             *[(lambda r=region: self._endpoints(api, project, r, sink)) for region in self.regions],
         ]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks))) as pool:
-            for future in [pool.submit(t) for t in tasks]:
-                future.result()
+            uses_vertex = any([f.result() for f in [pool.submit(t) for t in tasks]])
+        if uses_vertex:
+            self._vertex_workspace(api, project, sink)
 
     def _guard(
         self, sink: CollectionSink, project: str, operation: str, fn: Callable[[], Any], *, resource: str | None = None
@@ -306,19 +310,49 @@ class GcpCollector:
                 return out
             query["pageToken"] = token
 
-    def _notebooks(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+    def _notebooks(self, api: GcpApi, project: str, sink: CollectionSink) -> bool:
         items = self._guard(sink, project, "notebooks:instances.list", lambda: list(
             api.pages("notebooks:instances.list", f"/v2/projects/{project}/locations/-/instances", "instances")
         ))
         for item in items or []:
             sink.add(n.workbench_instance(project, item))
+        return bool(items)
 
-    def _endpoints(self, api: GcpApi, project: str, region: str, sink: CollectionSink) -> None:
+    def _endpoints(self, api: GcpApi, project: str, region: str, sink: CollectionSink) -> bool:
         items = self._guard(sink, project, "aiplatform:endpoints.list", lambda: list(
             api.pages("aiplatform:endpoints.list", f"/v1/projects/{project}/locations/{region}/endpoints", "endpoints", region=region)
         ))
         for item in items or []:
             sink.add(n.vertex_endpoint(project, item))
+        return bool(items)
+
+    def _vertex_workspace(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+        """Vertex AI in use here: is its API fenced by VPC Service Controls? Reads the project's
+        organization (through its folders) and the organization's service perimeters."""
+        resource = f"//aiplatform.googleapis.com/projects/{project}"
+
+        def read() -> tuple[str | None, str | None, list[dict[str, Any]] | None]:
+            info = api.call("cloudresourcemanager:projects.get", f"/v3/projects/{project}")
+            number = str(info.get("name", "")).removeprefix("projects/") or None
+            parent = str(info.get("parent") or "")
+            for _ in range(12):  # folders nest at most 10 deep
+                if not parent.startswith("folders/"):
+                    break
+                parent = str(api.call("cloudresourcemanager:folders.get", f"/v3/{parent}").get("parent") or "")
+            if not parent.startswith("organizations/"):
+                return number, None, []
+            perimeters: list[dict[str, Any]] = []
+            for policy in api.pages("accesscontextmanager:accessPolicies.list", "/v1/accessPolicies", "accessPolicies",
+                                    params={"parent": parent}):
+                perimeters.extend(api.pages("accesscontextmanager:servicePerimeters.list",
+                                            f"/v1/{policy['name']}/servicePerimeters", "servicePerimeters"))
+            return number, parent, perimeters
+
+        found = self._guard(sink, project, "accesscontextmanager:servicePerimeters.list", read, resource=resource)
+        if found is None:  # organization or perimeters unreadable: exposure unknown
+            sink.add(n.vertex_workspace(project, None, "unreadable", None))
+        else:
+            sink.add(n.vertex_workspace(project, *found))
 
     def _kms(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
         locations = self._guard(sink, project, "cloudkms:locations.list", lambda: list(

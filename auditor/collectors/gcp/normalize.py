@@ -420,3 +420,32 @@ def kms_key(project: str, item: Mapping[str, Any]) -> Key:
 
 def rotatable(item: Mapping[str, Any]) -> bool:
     return str(item.get("purpose", "ENCRYPT_DECRYPT")) == "ENCRYPT_DECRYPT"
+
+
+VERTEX_SERVICE = "aiplatform.googleapis.com"
+
+
+def vertex_workspace(
+    project: str, project_number: str | None, organization: str | None, perimeters: Sequence[Mapping[str, Any]] | None
+) -> MLWorkload:
+    """Vertex AI in a project, as a workspace: private only when an enforced VPC Service Controls
+    perimeter holds the project and restricts aiplatform.googleapis.com (a dry-run ``spec`` does not
+    count). ``perimeters`` None = the organization's perimeters could not be read."""
+    public: bool | None
+    if organization is None:
+        public = True  # no organization, so no VPC Service Controls perimeter can hold the project
+    elif perimeters is None or project_number is None:
+        public = None
+    else:
+        member = f"projects/{project_number}"
+        public = not any(
+            member in (p.get("status") or {}).get("resources", [])
+            and {VERTEX_SERVICE, "*"} & set((p.get("status") or {}).get("restrictedServices", []))
+            for p in perimeters
+        )
+    return MLWorkload(
+        ref=_ref(project, f"//aiplatform.googleapis.com/projects/{project}", f"Vertex AI in {project}"),
+        workload_type="workspace",
+        customer_managed_key=None,
+        public_access=public,
+    )
