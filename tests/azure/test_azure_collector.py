@@ -175,3 +175,20 @@ def test_cloud_selection() -> None:
     assert china.base_url == "https://management.chinacloudapi.cn"
     with pytest.raises(ConfigError, match="unknown Azure cloud"):
         AzureCollector(cloud="mars")
+
+
+def test_credential_without_a_token_fails_the_source_clearly(fake_arm: FakeArm, ca_file: str) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from auditor.engine import collect
+
+    class NoToken:
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token from the included credentials.")
+
+    collector = AzureCollector([SUB], credential=NoToken(), resource_manager_url=fake_arm.arm.url, ca_bundle=ca_file)
+    sink = collect([collector])
+    (err,) = sink.errors
+    assert err.incomplete and err.source == "azure"
+    assert "cannot obtain an Azure access token: DefaultAzureCredential failed" in err.message
+    assert fake_arm.requests == []  # nothing was sent without a token

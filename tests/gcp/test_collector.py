@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +193,18 @@ def test_unknown_endpoint_service_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="unknown GCP endpoint"):
         GcpCollector(endpoints={"bigquery": "http://127.0.0.1:1"})
+
+
+def test_credentials_that_cannot_get_a_token_fail_the_source_clearly(fake_gcp: FakeGcp, tmp_path: Path) -> None:
+    from google.oauth2 import service_account
+
+    from auditor.engine import collect
+
+    # a service-account credential whose token endpoint refuses it
+    fake_gcp.api.faults.deny.append(r"^/token$")
+    info = json.loads(fake_gcp.adc_file(tmp_path / "key.json").read_text())
+    creds = service_account.Credentials.from_service_account_info(info, scopes=["https://www.googleapis.com/auth/cloud-platform.read-only"])
+    sink = collect([GcpCollector(["ml-research-prod"], credentials=creds, endpoints=fake_gcp.endpoints())])
+    (err,) = sink.errors
+    assert err.incomplete and "cannot obtain a GCP access token" in err.message
+    assert [r.path for r in fake_gcp.requests] == ["/token"]  # no API call went out without a token

@@ -85,10 +85,21 @@ class AzureCollector:
 
             self.credential = DefaultAzureCredential(authority=CLOUDS[self.cloud][1])
 
+    def _first_token(self) -> None:
+        """Get a token once up front: a credential that cannot get one fails the source at once,
+        with the credential chain's own explanation, instead of failing every call."""
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            self.credential.get_token(self.token_scope)
+        except ClientAuthenticationError as exc:
+            raise ConfigError(f"cannot obtain an Azure access token: {exc.message}") from exc
+
     # -- collection ---------------------------------------------------------------------------
 
     def collect(self, sink: CollectionSink) -> None:
         self.prepare()
+        self._first_token()
         api = ArmApi(self.credential, sink, base_url=self.base_url, scope=self.token_scope, ca_bundle=self.ca_bundle,
                      retry_backoff=self.retry_backoff, pool_size=self.max_workers * 2)
         try:

@@ -131,7 +131,7 @@ class GcpCollector:
     def collect(self, sink: CollectionSink) -> None:
         creds = self._credentials()
         session = self._session(creds)
-        self._first_token(creds, session, sink)
+        self._first_token(creds, session)
         api = GcpApi(session, sink, self.endpoints)
         projects = self.projects or self._visible_projects(api, sink)
         with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(projects) or 1))) as pool:
@@ -139,7 +139,7 @@ class GcpCollector:
                 future.result()
 
     @staticmethod
-    def _first_token(creds: Any, session: Any, sink: CollectionSink) -> None:
+    def _first_token(creds: Any, session: Any) -> None:
         """Fetch the access token once up front: a broken credential fails fast and clearly
         instead of every call retrying it."""
         from google.auth.credentials import AnonymousCredentials
