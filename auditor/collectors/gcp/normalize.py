@@ -221,10 +221,8 @@ def project_roles(
     """
     sa_keys = sa_keys or {}
     roles_by_member: dict[str, set[str]] = {}
+    # A conditional grant confers its role while the condition holds, so it counts like any other.
     for binding in policy.get("bindings") or []:
-        if binding.get("condition"):
-            # A conditional grant still confers the role while its condition holds; keep it.
-            pass
         for member in binding.get("members") or []:
             roles_by_member.setdefault(str(member), set()).add(str(binding.get("role", "")))
     accounts = {str(sa["email"]): sa for sa in service_accounts if sa.get("email")}
