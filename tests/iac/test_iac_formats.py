@@ -24,3 +24,15 @@ def test_plan_json(scan_project) -> None:
     assert (nb["notebook_direct_internet"], nb["notebook_root_access"]) == ("fail", "pass")
     bucket = scan.resources["aws_s3_bucket.b"]
     assert bucket.ref.path == "plan.json" and bucket.ref.line == 7
+
+
+def test_values_of_the_wrong_type_do_not_crash_or_pass(scan_project) -> None:
+    scan = scan_project("odd")
+    assert not scan.errors
+    assert scan.of("aws_s3_bucket.odd")["bucket_public_read"] == "unknown"
+    assert scan.of("aws_iam_role.odd")["role_trusts_any_principal"] == "unknown"
+    assert scan.of("aws_security_group.odd")["network_admin_port_open_to_world"] == "unknown"
+    assert scan.of("google_workbench_instance.odd")["notebook_direct_internet"] == "unknown"
+    assert scan.of("azurerm_network_security_group.odd")["network_admin_port_open_to_world"] == "unknown"
+    # a single string where a list is expected is read as that one value
+    assert scan.of("google_compute_firewall.odd")["network_admin_port_open_to_world"] != "pass"

@@ -20,8 +20,12 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink) -> list[Res
     cfn = [r for r in resources if r.source == "cloudformation"]
     out: list[Resource] = []
     for mapper in (AwsTerraform(tf), GcpTerraform(tf), AzureTerraform(tf), AwsCloudFormation(cfn)):
-        try:
-            out.extend(mapper.map())
-        except Exception as exc:  # a mapper bug must not hide the other clouds' results
-            on_error(f"{type(mapper).__name__} failed: {type(exc).__name__}: {exc}", "", None, True)
+        for step in mapper.steps():
+            try:
+                out.extend(step())
+            except Exception as exc:  # one resource family failing must not hide the others
+                on_error(
+                    f"mapping {type(mapper).__name__}.{getattr(step, '__name__', 'step')} failed: {type(exc).__name__}: {exc}",
+                    "", None, True,
+                )
     return out

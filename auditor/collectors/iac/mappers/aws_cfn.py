@@ -224,10 +224,24 @@ class AwsCloudFormation:
     def __init__(self, resources: list[IacResource]) -> None:
         self.resources = resources
 
-    def map(self) -> list[Resource]:
+    def steps(self) -> list[Callable[[], list[Resource]]]:
         translated: list[IacResource] = []
+        failed: list[str] = []
         for res in self.resources:
             translate = TRANSLATORS.get(res.type)
-            if translate is not None:
+            if translate is None:
+                continue
+            try:
                 translated.extend(translate(res))
-        return AwsTerraform(translated).map()
+            except Exception as exc:  # reported through the failing step below
+                failed.append(f"{res.address} ({res.type}): {type(exc).__name__}: {exc}")
+
+        def report_failures() -> list[Resource]:
+            if failed:
+                raise ValueError("could not read " + "; ".join(failed))
+            return []
+
+        return [*AwsTerraform(translated).steps(), report_failures]
+
+    def map(self) -> list[Resource]:
+        return [res for step in self.steps() for res in step()]

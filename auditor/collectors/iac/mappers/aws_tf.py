@@ -98,14 +98,11 @@ class AwsTerraform:
     def of(self, rtype: str) -> list[IacResource]:
         return self.by_type.get(rtype, [])
 
+    def steps(self) -> list[Callable[[], list[Resource]]]:
+        return [self.buckets, self.roles, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails]
+
     def map(self) -> list[Resource]:
-        out: list[Resource] = []
-        steps: list[Callable[[], list[Resource]]] = [
-            self.buckets, self.roles, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails,
-        ]
-        for step in steps:
-            out.extend(step())
-        return out
+        return [res for step in self.steps() for res in step()]
 
     def _attached(self, rtype: str, attr: str, owners: list[IacResource], name_attr: str) -> dict[str, list[tuple[IacResource, bool]]]:
         """Split resources of ``rtype`` per owner address. Those whose owner cannot be told are

@@ -7,6 +7,7 @@ workspaces public, compute instances with a public IP.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditor.collectors.iac.mappers.common import (
@@ -57,11 +58,14 @@ class AzureTerraform:
     def of(self, rtype: str) -> list[IacResource]:
         return self.by_type.get(rtype, [])
 
-    def map(self) -> list[Resource]:
+    def steps(self) -> list[Callable[[], list[Resource]]]:
         return [
-            *self.storage(), *self.workspaces(), *self.compute_instances(), *self.nsgs(),
-            *self.role_assignments(), *self.keys(), *self.activity_logs(),
+            self.storage, self.workspaces, self.compute_instances, self.nsgs,
+            self.role_assignments, self.keys, self.activity_logs,
         ]
+
+    def map(self) -> list[Resource]:
+        return [res for step in self.steps() for res in step()]
 
     def _diagnostics_for(self, owners: list[IacResource]) -> set[str]:
         by_name: dict[str, list[str]] = {}

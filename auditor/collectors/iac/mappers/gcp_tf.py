@@ -7,6 +7,7 @@ Defaults follow the google provider: Workbench ``disable_public_ip`` and noteboo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditor.analysis.secrets import find_secrets
@@ -58,10 +59,11 @@ class GcpTerraform:
     def of(self, rtype: str) -> list[IacResource]:
         return self.by_type.get(rtype, [])
 
+    def steps(self) -> list[Callable[[], list[Resource]]]:
+        return [self.buckets, self.bindings, self.notebooks, self.firewalls, self.keys]
+
     def map(self) -> list[Resource]:
-        return [
-            *self.buckets(), *self.bindings(), *self.notebooks(), *self.firewalls(), *self.keys(),
-        ]
+        return [res for step in self.steps() for res in step()]
 
     def _bucket_iam(self) -> list[IacResource]:
         return self.of("google_storage_bucket_iam_binding") + self.of("google_storage_bucket_iam_member")
@@ -213,6 +215,8 @@ class GcpTerraform:
             direction = a.get("direction", "INGRESS")
             disabled = as_bool(a.get("disabled"), default=False)
             sources = a.get("source_ranges")
+            if isinstance(sources, str):
+                sources = [sources]
             world: list[PortRange] | None
             if isinstance(direction, Unknown) or disabled is None:
                 world = None

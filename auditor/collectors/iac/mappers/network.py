@@ -26,6 +26,8 @@ def aws_rule_ranges(rule: dict[str, Any]) -> list[PortRange] | None:
             return None
         if isinstance(value, list):
             cidrs += value
+        elif isinstance(value, str):
+            cidrs.append(value)
     if any(isinstance(c, Unknown) for c in cidrs):
         return None
     if not any(isinstance(c, str) and c in ("0.0.0.0/0", "::/0") for c in cidrs):
