@@ -208,3 +208,10 @@ def test_memory_bounded_on_opcode_dense_pickle(tmp_path: Path) -> None:
     a, b = _rss_scan(small), _rss_scan(path)
     assert b["ce"] is False
     assert b["rss"] < a["rss"] + 40, f"peak RSS grew from {a['rss']:.0f} to {b['rss']:.0f} MiB"
+
+
+def test_hostile_stack_growth_is_bounded() -> None:
+    for label, body in (("pushes", b"N" * (3 << 20)), ("marks", b"(" * (3 << 20))):
+        scan = scan_bytes(b"\x80\x04" + body + b".")
+        assert scan.code_execution is None, label
+        assert any("stack deeper" in e for e in scan.errors), (label, scan.errors)

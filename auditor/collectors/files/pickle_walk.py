@@ -24,6 +24,7 @@ MAX_NAME = 256
 MEMO_STRING_CAP = 65536
 MAX_MEMO_INDEX = 1 << 27
 MAX_STACK = 1 << 20
+MAX_MARKS = 1 << 16
 
 _IDENT = re.compile(r"^[A-Za-z_][\w.]*$")
 _UNPACK_I = struct.Struct("<i").unpack_from
@@ -694,8 +695,9 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
             need(1)
         else:
             raise PickleError(f"invalid opcode 0x{op:02x} at offset {r.offset() - 1}")
-        if len(stack) > MAX_STACK:
-            raise PickleError(f"stack deeper than {MAX_STACK} items at offset {r.offset()}")
+        # Checked here, at least once per buffer refill, so growth between checks stays bounded.
+        if len(stack) > MAX_STACK or len(metastack) > MAX_MARKS:
+            raise PickleError(f"stack deeper than {MAX_STACK} items or {MAX_MARKS} marks at offset {r.offset()}")
 
 
 def _text_int(data: bytes, r: _Reader) -> int:
