@@ -73,3 +73,12 @@ def test_azure_v4_names_hardened(scan_project) -> None:
     assert scan.of("azurerm_key_vault_key.rotated") == {"key_rotation_off": "pass"}
     assert scan.of("azurerm_monitor_diagnostic_setting.activity") == {"audit_logging_off": "pass"}
     assert "azurerm_monitor_diagnostic_setting.blob_logs" not in scan.resources  # resource-level setting, not an audit trail
+
+
+def test_gcp_authoritative_policies(scan_project) -> None:
+    scan = scan_project("gcp")
+    assert scan.of("google_storage_bucket.policy_public")["bucket_public_read"] == "fail"
+    assert scan.of('google_project_iam_policy.project["roles/owner"]') == {
+        "role_admin_access": "fail", "role_public_binding": "pass", "role_wildcard_data_access": "pass"}
+    assert scan.of('google_project_iam_policy.project["roles/storage.admin"]')["role_wildcard_data_access"] == "fail"
+    assert scan.of('google_storage_bucket_iam_policy.policy_public["roles/storage.objectViewer"]')["role_public_binding"] == "fail"

@@ -7,6 +7,7 @@ Defaults follow the google provider: Workbench ``disable_public_ip`` and noteboo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from auditor.collectors.iac.mappers.common import (
 )
 from auditor.collectors.iac.mappers.network import merge_ranges, port_spec, protocol_name
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.values import Unknown
+from auditor.collectors.iac.values import Unknown, collect_refs
 from auditor.resources import Bucket, Cloud, FirewallRule, Key, Notebook, PortRange, Resource, Role, SecretHit
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -77,8 +78,13 @@ class GcpTerraform:
             for address in targets(iam.attrs.get("bucket"), by_name, addresses) or []:
                 grants.setdefault(address, []).append((iam.attrs.get("role"), _public(_members(iam.attrs))))
         for pol in self.of("google_storage_bucket_iam_policy"):
+            policy_bindings = self._policy_bindings(pol)
             for address in targets(pol.attrs.get("bucket"), by_name, addresses) or []:
-                grants.setdefault(address, []).append((Unknown("bucket IAM policy document"), None))
+                if policy_bindings is None:
+                    grants.setdefault(address, []).append((Unknown("bucket IAM policy document"), None))
+                    continue
+                for binding in policy_bindings:
+                    grants.setdefault(address, []).append((binding.get("role"), _public(_members(binding))))
         out: list[Resource] = []
         for b in buckets:
             a = b.attrs
@@ -138,29 +144,49 @@ class GcpTerraform:
             )
         return out
 
+    def _policy_bindings(self, res: IacResource) -> list[dict[str, Any]] | None:
+        """The ``binding`` blocks of the ``data "google_iam_policy"`` a policy resource points at."""
+        value = res.attrs.get("policy_data")
+        refs = collect_refs(value)
+        for doc in self.of("data.google_iam_policy"):
+            if doc.address in refs:
+                return blocks(doc.attrs.get("binding"))
+        return None
+
     def bindings(self) -> list[Resource]:
         out: list[Resource] = []
+        for rtype in ("google_project_iam_policy", "google_storage_bucket_iam_policy"):
+            for pol in self.of(rtype):
+                policy_bindings = self._policy_bindings(pol)
+                project_level = rtype.startswith("google_project")
+                if policy_bindings is None:
+                    out.append(Role(ref=make_ref(pol, Cloud.GCP), ignores=pol.ignores, principal_type="binding"))
+                    continue
+                for binding in policy_bindings:
+                    out.append(self._binding_role(pol, binding.get("role"), _members(binding), project_level, suffix=True))
         for rtype in ("google_project_iam_binding", "google_project_iam_member", *(
             "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member")):
             for iam in self.of(rtype):
-                role = iam.attrs.get("role")
-                members = _members(iam.attrs)
-                public = _public(members)
-                project_level = rtype.startswith("google_project")
-                role_known = isinstance(role, str)
-                out.append(
-                    Role(
-                        ref=make_ref(iam, Cloud.GCP, f"{role} on {iam.attrs.get('project') or iam.attrs.get('bucket')}" if role_known else None),
-                        ignores=iam.ignores,
-                        principal_type="binding",
-                        public_members=public,
-                        is_admin=(role in ADMIN_ROLES) if role_known and project_level else (None if project_level else False),
-                        admin_via=f"{role} on the project" if role_known and role in ADMIN_ROLES and project_level else None,
-                        wildcard_data_access=(role in WILDCARD_DATA_ROLES) if role_known and project_level else (None if project_level else False),
-                        wildcard_data_via=f"{role} on the whole project" if role_known and role in WILDCARD_DATA_ROLES and project_level else None,
-                    )
-                )
+                out.append(self._binding_role(iam, iam.attrs.get("role"), _members(iam.attrs), rtype.startswith("google_project")))
         return out
+
+    @staticmethod
+    def _binding_role(res: IacResource, role: Any, members: list[Any] | None, project_level: bool, suffix: bool = False) -> Role:
+        public = _public(members)
+        role_known = isinstance(role, str)
+        ref = make_ref(res, Cloud.GCP, f"{role} on {res.attrs.get('project') or res.attrs.get('bucket')}" if role_known else None)
+        if suffix:  # one policy resource holds several bindings: one Role each
+            ref = ref.model_copy(update={"id": f"{res.address}[{json.dumps(str(role))}]"})
+        return Role(
+            ref=ref,
+            ignores=res.ignores,
+            principal_type="binding",
+            public_members=public,
+            is_admin=(role in ADMIN_ROLES) if role_known and project_level else (None if project_level else False),
+            admin_via=f"{role} on the project" if role_known and role in ADMIN_ROLES and project_level else None,
+            wildcard_data_access=(role in WILDCARD_DATA_ROLES) if role_known and project_level else (None if project_level else False),
+            wildcard_data_via=f"{role} on the whole project" if role_known and role in WILDCARD_DATA_ROLES and project_level else None,
+        )
 
     def notebooks(self) -> list[Resource]:
         out: list[Resource] = []

@@ -134,3 +134,38 @@ resource "google_kms_crypto_key" "norotate" {
   name     = "norotate"
   key_ring = google_kms_key_ring.ring.id
 }
+
+# authoritative policies from a google_iam_policy document
+data "google_iam_policy" "bucket_public" {
+  binding {
+    role    = "roles/storage.objectViewer"
+    members = ["allUsers"]
+  }
+}
+
+resource "google_storage_bucket" "policy_public" {
+  name                        = "ml-policy-public"
+  location                    = "EU"
+  uniform_bucket_level_access = true
+}
+
+resource "google_storage_bucket_iam_policy" "policy_public" {
+  bucket      = google_storage_bucket.policy_public.name
+  policy_data = data.google_iam_policy.bucket_public.policy_data
+}
+
+data "google_iam_policy" "project" {
+  binding {
+    role    = "roles/owner"
+    members = ["serviceAccount:ci@ml-project.iam.gserviceaccount.com"]
+  }
+  binding {
+    role    = "roles/storage.admin"
+    members = ["group:ml@example.com"]
+  }
+}
+
+resource "google_project_iam_policy" "project" {
+  project     = var.project
+  policy_data = data.google_iam_policy.project.policy_data
+}
