@@ -359,7 +359,7 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
                 end = pos + 2 + buf[pos + 1]
                 if end > limit:
                     break
-                value = buf[pos + 2 : end]
+                value: Any = buf[pos + 2 : end]
                 push(value)
                 if buf[end] == 0x94 and sparse is None:
                     if len(memo) < MEMO_STRING_CAP:
