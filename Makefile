@@ -37,8 +37,11 @@ docs: $(VENV)/.demo-installed
 	$(BIN)/python scripts/gen_checks_doc.py
 	$(BIN)/python scripts/gen_result_schema.py
 
+# Each benchmark prints its figures and records them in docs/performance.md; some install the
+# peer tools they compare against (Prowler, Checkov, modelscan...) into throwaway virtualenvs.
+BENCHES ?= aws_scan iac_scan probe report models cloud_storage estate
 bench: $(VENV)/.test-installed
-	$(BIN)/python bench/aws_scan.py
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(DEMO_DIR) auditor-output .pytest_cache .mypy_cache .ruff_cache
