@@ -32,3 +32,22 @@ def test_config_without_paths_is_a_config_error() -> None:
 def test_scope_is_file_name_safe() -> None:
     (collector,) = collectors_from_config({"paths": [str(PROJECTS / "cfn" / "ml-stack.yaml")]})
     assert collector.scope() == "iac-cfn"
+
+
+def test_pre_commit_hook_runs_the_iac_scan() -> None:
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent.parent / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "auditor-iac" and hook["language"] == "python" and hook["pass_filenames"] is False
+    argv = shlex.split(hook["entry"])
+    assert argv[:3] == ["auditor", "scan", "iac"] and "--fail-on" in argv
+    # the entry's options are real options of the command
+    from click.testing import CliRunner
+
+    from auditor.cli.main import cli
+
+    result = CliRunner().invoke(cli, [*argv[1:], "--help"])
+    assert result.exit_code == 0, result.output

@@ -9,8 +9,6 @@ then expressed in the Terraform AWS provider's vocabulary so that one mapper ser
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable
@@ -395,13 +393,3 @@ def _yaml_comments(text: str) -> dict[int, str]:
         elif " #" in line and "auditor:ignore" in line:
             comments[number] = line[line.index(" #") + 1 :].strip()
     return comments
-
-
-def decode_script(value: Any) -> Any:
-    """Lifecycle scripts arrive base64-encoded or as plain text (``!Base64`` is kept plain)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return value

@@ -8,11 +8,11 @@ CloudFormation defaults match the provider's: SageMaker ``DirectInternetAccess``
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from auditor.collectors.iac.cloudformation import decode_script
 from auditor.collectors.iac.mappers.aws_tf import AwsTerraform
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import Unknown
@@ -197,6 +197,16 @@ def _security_group(res: IacResource) -> list[IacResource]:
 def _security_group_ingress(res: IacResource) -> list[IacResource]:
     attrs = {"type": "ingress", "security_group_id": res.attrs.get("GroupId"), **_ingress(res.attrs)}
     return [replace(res, type="aws_security_group_rule", attrs=attrs)]
+
+
+def decode_script(value: Any) -> Any:
+    """Lifecycle scripts arrive base64-encoded or as plain text (``!Base64`` is kept plain)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return value
 
 
 TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
