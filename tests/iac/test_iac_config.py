@@ -51,3 +51,16 @@ def test_pre_commit_hook_runs_the_iac_scan() -> None:
 
     result = CliRunner().invoke(cli, [*argv[1:], "--help"])
     assert result.exit_code == 0, result.output
+
+
+def test_several_root_modules_get_distinct_ids(tmp_path: Path) -> None:
+    for env in ("dev", "prod"):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+        (tmp_path / "envs" / env / "main.tf").write_text(f'resource "aws_s3_bucket" "data" {{\n  bucket = "ml-{env}"\n}}\n')
+    (collector,) = collectors_from_config({"paths": [str(tmp_path)]})
+    sink = CollectionSink()
+    collector.collect(sink)
+    assert sorted((r.ref.id, r.ref.path) for r in sink.resources) == [
+        ("envs/dev:aws_s3_bucket.data", "envs/dev/main.tf"),
+        ("envs/prod:aws_s3_bucket.data", "envs/prod/main.tf"),
+    ]

@@ -113,6 +113,9 @@ class TerraformProject:
                 continue
             inputs = self.var_values(root, var_files)
             declared = {k: v for k, v in inputs.items() if k in src.variables}
-            module = ModuleInstance(src, prefix="", inputs=declared, loader=self.source, note=note)
+            # several root modules can declare the same address: ids outside the scan root carry their folder
+            rel = self.rel(root)
+            prefix = "" if rel in (".", "") else f"{rel}:"
+            module = ModuleInstance(src, prefix=prefix, inputs=declared, loader=self.source, note=note)
             out.extend(module.all_resources())
         return out
