@@ -64,3 +64,21 @@ def test_several_root_modules_get_distinct_ids(tmp_path: Path) -> None:
         ("envs/dev:aws_s3_bucket.data", "envs/dev/main.tf"),
         ("envs/prod:aws_s3_bucket.data", "envs/prod/main.tf"),
     ]
+
+
+def test_own_accounts_are_not_cross_account() -> None:
+    from auditor.engine import Engine
+    from auditor.registry import Registry
+
+    def partner_status(section: dict) -> str:
+        (collector,) = collectors_from_config(section)
+        sink = CollectionSink()
+        collector.collect(sink)
+        findings = Engine(Registry.default(entry_points=False)).evaluate(sink.resources)
+        (status,) = [f.status.value for f in findings
+                     if f.resource_id == "aws_iam_role.partner" and f.check_id == "role_cross_account_no_external_id"]
+        return status
+
+    paths = [str(PROJECTS / "aws_iam")]
+    assert partner_status({"paths": paths}) == "fail"
+    assert partner_status({"paths": paths, "own_account": "444455556666,111122223333"}) == "pass"

@@ -20,7 +20,14 @@ from auditor.collectors.iac.model import IacResource
 class IacCollector:
     name: ClassVar[str] = "iac"
 
-    def __init__(self, paths: list[str], *, root: str | None = None, var_files: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        *,
+        root: str | None = None,
+        var_files: Sequence[str] = (),
+        own_accounts: Sequence[str] = (),
+    ) -> None:
         self.paths = [Path(p) for p in paths]
         if root is not None:
             self.root = Path(root).resolve()
@@ -30,6 +37,7 @@ class IacCollector:
         else:
             self.root = Path.cwd().resolve()
         self.var_files = [Path(v) for v in var_files]
+        self.own_accounts = [str(a) for a in own_accounts]
 
     def scope(self) -> str:
         name = self.root.name or "root"
@@ -61,7 +69,7 @@ class IacCollector:
             from auditor.collectors.iac.cloudformation import load_template
 
             resources += load_template(path, self._rel(path), on_error)
-        sink.add_all(map_resources(resources, on_error))
+        sink.add_all(map_resources(resources, on_error, self.own_accounts))
 
     def _rel(self, path: Path) -> str:
         try:

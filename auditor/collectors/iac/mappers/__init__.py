@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from auditor.collectors.iac.model import IacResource
 from auditor.resources import Resource
@@ -10,7 +10,8 @@ from auditor.resources import Resource
 ErrorSink = Callable[[str, str, int | None, bool], None]
 
 
-def map_resources(resources: list[IacResource], on_error: ErrorSink) -> list[Resource]:
+def map_resources(resources: list[IacResource], on_error: ErrorSink, own_accounts: Sequence[str] = ()) -> list[Resource]:
+    """``own_accounts``: AWS account ids of the organisation, never "foreign" in trust policies."""
     from auditor.collectors.iac.mappers.aws_cfn import AwsCloudFormation
     from auditor.collectors.iac.mappers.aws_tf import AwsTerraform
     from auditor.collectors.iac.mappers.azure_tf import AzureTerraform
@@ -19,7 +20,7 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink) -> list[Res
     tf = [r for r in resources if r.source == "terraform"]
     cfn = [r for r in resources if r.source == "cloudformation"]
     out: list[Resource] = []
-    for mapper in (AwsTerraform(tf), GcpTerraform(tf), AzureTerraform(tf), AwsCloudFormation(cfn)):
+    for mapper in (AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf), AwsCloudFormation(cfn, own_accounts)):
         for step in mapper.steps():
             try:
                 out.extend(step())

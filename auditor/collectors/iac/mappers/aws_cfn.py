@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -231,8 +231,9 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
 
 
 class AwsCloudFormation:
-    def __init__(self, resources: list[IacResource]) -> None:
+    def __init__(self, resources: list[IacResource], own_accounts: Sequence[str] = ()) -> None:
         self.resources = resources
+        self.own_accounts = own_accounts
 
     def steps(self) -> list[Callable[[], list[Resource]]]:
         translated: list[IacResource] = []
@@ -251,7 +252,7 @@ class AwsCloudFormation:
                 raise ValueError("could not read " + "; ".join(failed))
             return []
 
-        return [*AwsTerraform(translated).steps(), report_failures]
+        return [*AwsTerraform(translated, self.own_accounts).steps(), report_failures]
 
     def map(self) -> list[Resource]:
         return [res for step in self.steps() for res in step()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from auditor.analysis import iam_policy, s3_access
@@ -90,7 +90,8 @@ def block_flags(attrs: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class AwsTerraform:
-    def __init__(self, resources: list[IacResource]) -> None:
+    def __init__(self, resources: list[IacResource], own_accounts: Sequence[str] = ()) -> None:
+        self.own_accounts = frozenset(own_accounts)
         self.by_type: dict[str, list[IacResource]] = {}
         for res in resources:
             self.by_type.setdefault(res.type, []).append(res)
@@ -341,6 +342,10 @@ class AwsTerraform:
                 wildcard, wildcard_via = True, "managed policy AmazonS3FullAccess"
             trust_doc = policy_input(a.get("assume_role_policy"))
             trust = iam_policy.trust_analysis(trust_doc, own_account=OWN_ACCOUNT) if trust_doc is not None else None
+            untrusted = None if trust is None else [acc for acc in trust.untrusted_accounts if acc not in self.own_accounts]
+            trust_detail = None if trust is None else trust.detail
+            if trust is not None and trust.untrusted_accounts and not untrusted and not trust.trusts_any_principal:
+                trust_detail = "trusts only services or the organisation's own accounts"
             out.append(
                 Role(
                     ref=make_ref(role, Cloud.AWS, a.get("name")),
@@ -352,8 +357,8 @@ class AwsTerraform:
                     wildcard_data_access=True if wildcard else (None if unknown else False),
                     wildcard_data_via=wildcard_via,
                     trusts_any_principal=None if trust is None else trust.trusts_any_principal,
-                    trust_detail=None if trust is None else trust.detail,
-                    untrusted_accounts=None if trust is None else trust.untrusted_accounts,
+                    trust_detail=trust_detail,
+                    untrusted_accounts=untrusted,
                     trust_policy=trust_doc,
                     policy_documents=None if unknown else known_docs,
                 )
