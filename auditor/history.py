@@ -7,12 +7,14 @@ control regresses when its status gets worse (pass → incomplete → fail).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from auditor.findings import Finding, Severity
-from auditor.result import ControlResult, ScanResult
+from auditor.result import ScanResult
 
 _CONTROL_RANK = {"pass": 2, "incomplete": 1, "fail": 0}
 
@@ -62,8 +64,46 @@ class ScanDiff(BaseModel):
         }
 
 
-def _ref(result: ScanResult) -> ScanRef:
-    return ScanRef(id=result.scan.id, scope=result.scan.scope, started=result.scan.started, digest=result.digest)
+@dataclass(frozen=True)
+class ScanView:
+    """What a diff needs of one scan: its identity, its unsuppressed failures and its controls.
+
+    Built from a ScanResult, or straight from result JSON without validating the whole document
+    (a large estate's result is tens of MB; the diff reads only findings and controls)."""
+
+    ref: ScanRef
+    failing: dict[str, FindingChange]
+    controls: dict[tuple[str, str], tuple[str, str]]  # (framework, control) -> (title, status)
+
+
+def view_of(result: ScanResult) -> ScanView:
+    return ScanView(
+        ref=ScanRef(id=result.scan.id, scope=result.scan.scope, started=result.scan.started, digest=result.digest),
+        failing={f.fingerprint: _change(f) for f in result.findings if f.active_failure},
+        controls={(c.framework, c.control_id): (c.title, c.status) for c in result.controls},
+    )
+
+
+def view_of_json(data: Any, origin: str) -> ScanView:
+    """A view of a result document already parsed with ``json.loads``."""
+    try:
+        scan = data["scan"]
+        ref = ScanRef(id=scan["id"], scope=scan["scope"], started=scan["started"], digest=data.get("digest", ""))
+        failing = {
+            f["fingerprint"]: FindingChange(
+                fingerprint=f["fingerprint"], check_id=f["check_id"], severity=Severity(f["severity"]),
+                resource_id=f["resource_id"], resource_name=f.get("resource_name") or "",
+                account=f.get("account"), region=f.get("region"), message=f.get("message") or "",
+            )
+            for f in data.get("findings") or []
+            if f.get("status") == "fail" and not f.get("suppression")
+        }
+        controls = {
+            (c["framework"], c["control_id"]): (c.get("title", ""), c["status"]) for c in data.get("controls") or []
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{origin}: not an auditor result ({type(exc).__name__}: {exc})") from exc
+    return ScanView(ref=ref, failing=failing, controls=controls)
 
 
 def _change(f: Finding) -> FindingChange:
@@ -83,36 +123,32 @@ def _order(items: list[FindingChange]) -> list[FindingChange]:
     return sorted(items, key=lambda c: (-c.severity.rank, c.check_id, c.resource_id))
 
 
-def _controls(result: ScanResult) -> dict[tuple[str, str], ControlResult]:
-    return {(c.framework, c.control_id): c for c in result.controls}
-
-
-def diff_results(old: ScanResult, new: ScanResult) -> ScanDiff:
-    before = {f.fingerprint: f for f in old.findings if f.active_failure}
-    after = {f.fingerprint: f for f in new.findings if f.active_failure}
+def diff_views(old: ScanView, new: ScanView) -> ScanDiff:
+    before, after = old.failing, new.failing
     regressions: list[ControlChange] = []
     improvements: list[ControlChange] = []
-    old_controls = _controls(old)
-    for key, ctrl in sorted(_controls(new).items()):
-        prev = old_controls.get(key)
-        if prev is None or prev.status not in _CONTROL_RANK or ctrl.status not in _CONTROL_RANK:
+    for key, (title, status) in sorted(new.controls.items()):
+        prev = old.controls.get(key)
+        if prev is None or prev[1] not in _CONTROL_RANK or status not in _CONTROL_RANK:
             continue
-        change = ControlChange(
-            framework=ctrl.framework, control_id=ctrl.control_id, title=ctrl.title, before=prev.status, after=ctrl.status
-        )
-        if _CONTROL_RANK[ctrl.status] < _CONTROL_RANK[prev.status]:
+        change = ControlChange(framework=key[0], control_id=key[1], title=title, before=prev[1], after=status)
+        if _CONTROL_RANK[status] < _CONTROL_RANK[prev[1]]:
             regressions.append(change)
-        elif _CONTROL_RANK[ctrl.status] > _CONTROL_RANK[prev.status]:
+        elif _CONTROL_RANK[status] > _CONTROL_RANK[prev[1]]:
             improvements.append(change)
     return ScanDiff(
-        old=_ref(old),
-        new=_ref(new),
-        new_findings=_order([_change(f) for fp, f in after.items() if fp not in before]),
-        resolved=_order([_change(f) for fp, f in before.items() if fp not in after]),
-        still_open=_order([_change(f) for fp, f in after.items() if fp in before]),
+        old=old.ref,
+        new=new.ref,
+        new_findings=_order([c for fp, c in after.items() if fp not in before]),
+        resolved=_order([c for fp, c in before.items() if fp not in after]),
+        still_open=_order([c for fp, c in after.items() if fp in before]),
         regressions=regressions,
         improvements=improvements,
     )
+
+
+def diff_results(old: ScanResult, new: ScanResult) -> ScanDiff:
+    return diff_views(view_of(old), view_of(new))
 
 
 # -- rendering ------------------------------------------------------------------------------

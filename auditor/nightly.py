@@ -8,9 +8,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from auditor.config import ConfigError
-from auditor.result import ScanMeta, ScanResult
+from auditor.result import ScanResult
 
 if TYPE_CHECKING:
+    from auditor.history import ScanView
     from auditor.pipeline import ScanOptions
     from auditor.store import Store
 
@@ -38,22 +39,17 @@ def attach_history(result: ScanResult, options: ScanOptions) -> tuple[ScanResult
     return result.model_copy(update={"history": history}).with_digest(), store
 
 
-def _empty_like(result: ScanResult) -> ScanResult:
-    meta = ScanMeta(
-        id="(none)", started=result.scan.started, finished=result.scan.started, duration_seconds=0.0,
-        sources=list(result.scan.sources), scope=result.scan.scope,
-    )
-    return ScanResult(tool=result.tool, scan=meta)
-
-
-def previous_result(result: ScanResult, store: Store | None, options: ScanOptions) -> ScanResult:
+def previous_view(result: ScanResult, store: Store | None, options: ScanOptions) -> ScanView:
     """What to compare with for notifications: the previous stored scan of the same scope, else
     the --baseline file, else nothing (every failure is new)."""
+    from auditor.history import ScanRef, ScanView, view_of
+
     if store is not None and result.history is not None and result.history.previous_scan_id:
-        return store.load_result(result.history.previous_scan_id)
+        return store.load_view(result.history.previous_scan_id)
     if options.baseline is not None:
-        return ScanResult.load(options.baseline)
-    return _empty_like(result)
+        return view_of(ScanResult.load(options.baseline))
+    ref = ScanRef(id="(none)", scope=result.scan.scope, started=result.scan.started)
+    return ScanView(ref=ref, failing={}, controls={})
 
 
 def record_and_notify(result: ScanResult, store: Store | None, options: ScanOptions) -> None:
@@ -71,10 +67,10 @@ def record_and_notify(result: ScanResult, store: Store | None, options: ScanOpti
                 print(f"recorded scan {result.scan.id} in {redact_url(store.url)}", file=sys.stderr)
         targets = [t for t in options.notify if t]
         if targets:
-            from auditor.history import diff_results
+            from auditor.history import diff_views, view_of
             from auditor.notify import NotifyError, notify
 
-            diff = diff_results(previous_result(result, store, options), result)
+            diff = diff_views(previous_view(result, store, options), view_of(result))
             for target in targets:
                 try:
                     message = notify(diff, target)

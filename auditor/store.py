@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.config import ConfigError
 from auditor.findings import Status
 from auditor.result import HistoryInfo, ScanResult, TrendPoint
+
+if TYPE_CHECKING:
+    from auditor.history import ScanView
 
 STORE_ENV = "AUDITOR_STORE"
 TREND_POINTS = 30
@@ -191,7 +194,9 @@ class Store:
         seen: set[str] = set()
         rows = []
         for f in result.findings:
-            if f.fingerprint in seen:  # a resource reported twice: one row per fingerprint
+            # Passes live only in the stored result JSON: history needs what did not pass, and
+            # leaving passes out keeps the table (and every query over it) several times smaller.
+            if f.status == Status.PASS or f.fingerprint in seen:  # one row per fingerprint
                 continue
             seen.add(f.fingerprint)
             rows.append(
@@ -262,6 +267,20 @@ class Store:
         if blob is None:
             raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
         return ScanResult.model_validate_json(zlib.decompress(blob))
+
+    def load_view(self, scan_id: str) -> ScanView:
+        """What a diff needs of a stored scan, without validating the whole result."""
+        import json
+
+        from sqlalchemy import select
+
+        from auditor.history import view_of_json
+
+        with self.engine.connect() as conn:
+            blob = conn.execute(select(self.scans.c.result_gz).where(self.scans.c.id == scan_id)).scalar()
+        if blob is None:
+            raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
+        return view_of_json(json.loads(zlib.decompress(blob)), f"stored scan {scan_id}")
 
     def failing_fingerprints(self, scan_id: str) -> set[str]:
         """Unsuppressed failures of one scan."""

@@ -12,8 +12,7 @@ import click
 from auditor.config import ConfigError, load_config
 
 if TYPE_CHECKING:
-    from auditor.history import ScanDiff
-    from auditor.result import ScanResult
+    from auditor.history import ScanDiff, ScanView
     from auditor.store import Store
 
 _SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -26,20 +25,20 @@ def _open(store_opt: str | None, config_path: str | None) -> Store:
     return open_store(resolve_store_url(store_opt, config.store))
 
 
-def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: str | None) -> tuple[ScanResult, ScanResult]:
+def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: str | None) -> tuple[ScanView, ScanView]:
     """Each argument is a result file or a scan id (prefix) in the store."""
-    from auditor.result import ScanResult
+    from auditor.history import view_of_json
 
-    def load(ref: str) -> ScanResult:
+    def load(ref: str) -> ScanView:
         path = Path(ref)
         if path.is_file():
             try:
-                return ScanResult.load(path)
+                return view_of_json(json.loads(path.read_bytes()), str(path))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{path}: cannot read it as an auditor result: {exc}") from exc
         if store is None:
             raise ConfigError(f"{ref}: no such result file")
-        return store.load_result(store.find_scan(ref).id)
+        return store.load_view(store.find_scan(ref).id)
 
     if old is not None and new is not None:
         return load(old), load(new)
@@ -47,10 +46,10 @@ def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: 
         raise ConfigError("give two result files, or use the scan store")
     if new is None and old is not None:  # one argument: that scan against the one before it
         newer = load(old)
-        earlier = [s for s in store.list_scans(newer.scan.scope) if s.started < newer.scan.started]
+        earlier = [s for s in store.list_scans(newer.ref.scope) if s.started < newer.ref.started]
         if not earlier:
-            raise ConfigError(f"scan {newer.scan.id} is the first of scope {newer.scan.scope!r}; nothing to compare")
-        return store.load_result(earlier[0].id), newer
+            raise ConfigError(f"scan {newer.ref.id} is the first of scope {newer.ref.scope!r}; nothing to compare")
+        return store.load_view(earlier[0].id), newer
     if scope is None:
         latest = store.list_scans(limit=1)
         if not latest:
@@ -59,7 +58,7 @@ def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: 
     last_two = store.list_scans(scope, limit=2)
     if len(last_two) < 2:
         raise ConfigError(f"scope {scope!r} has {len(last_two)} stored scan(s); diff needs two")
-    return store.load_result(last_two[1].id), store.load_result(last_two[0].id)
+    return store.load_view(last_two[1].id), store.load_view(last_two[0].id)
 
 
 def _print_table(diff: ScanDiff) -> None:
@@ -117,7 +116,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
         """What changed between two scans: new, resolved and still-open failures, and control
         regressions. OLD and NEW are scan ids (or prefixes) from the store, or result JSON files;
         with none, the last two scans of the same scope."""
-        from auditor.history import diff_results, to_json, to_markdown
+        from auditor.history import diff_views, to_json, to_markdown
         from auditor.notify import NotifyError
         from auditor.notify import notify as send
 
@@ -128,7 +127,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
         finally:
             if store is not None:
                 store.close()
-        diff = diff_results(before, after)
+        diff = diff_views(before, after)
         if fmt == "json":
             click.echo(to_json(diff))
         elif fmt == "md":

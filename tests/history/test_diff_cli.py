@@ -172,3 +172,25 @@ def test_init_writes_a_valid_commented_starter_and_refuses_to_overwrite(tmp_path
     res = runner.invoke(cli, ["init", str(target)], standalone_mode=False)
     assert isinstance(res.exception, ConfigError) and "already exists" in str(res.exception)
     assert target.read_text() == "mine: true\n"
+
+
+def test_diff_names_a_file_that_is_not_a_result(tmp_path: Path) -> None:
+    old, _ = _pair()
+    (tmp_path / "old.json").write_text(old.to_json())
+    (tmp_path / "junk.json").write_text('{"hello": 1}')
+    res = CliRunner().invoke(cli, ["diff", str(tmp_path / "old.json"), str(tmp_path / "junk.json")], standalone_mode=False)
+    assert isinstance(res.exception, ConfigError)
+    assert "junk.json" in str(res.exception) and "not an auditor result" in str(res.exception)
+
+
+def test_diff_from_json_matches_diff_from_models(store_path: Path) -> None:
+    """The store's fast path (raw JSON) and the model path give the same diff."""
+    old, new = _stored(store_path)
+    store = open_store(normalise_url(str(store_path)))
+    from auditor.history import diff_views
+
+    fast = diff_views(store.load_view(old.scan.id), store.load_view(new.scan.id))
+    assert fast == diff_results(old, new)
+    rows = store.failing_fingerprints(new.scan.id)
+    assert rows == {A.fingerprint, C.fingerprint}
+    store.close()

@@ -82,6 +82,9 @@ def test_save_list_and_history(store_path: Path) -> None:
     assert [s.id for s in store.list_scans("aws-111111111111")] == [second.scan.id, first.scan.id]
     assert len(store.list_scans()) == 3
     assert store.failing_fingerprints(second.scan.id) == {a.fingerprint, c.fingerprint}
+    with sqlite3.connect(store_path) as db:  # passes live only in the stored result JSON
+        rows = db.execute("select fingerprint, status, suppressed from findings where scan_id = ?", (first.scan.id,))
+        assert sorted(rows) == sorted([(a.fingerprint, "fail", 0), (b.fingerprint, "fail", 0), (muted.fingerprint, "fail", 1)])
     loaded = store.load_result(second.scan.id)
     assert loaded == second and loaded.verify_digest()
     assert store.find_scan(second.scan.id[:8]).id == second.scan.id
