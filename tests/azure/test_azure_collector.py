@@ -192,3 +192,66 @@ def test_credential_without_a_token_fails_the_source_clearly(fake_arm: FakeArm, 
     assert err.incomplete and err.source == "azure"
     assert "cannot obtain an Azure access token: DefaultAzureCredential failed" in err.message
     assert fake_arm.requests == []  # nothing was sent without a token
+
+
+def test_each_client_sends_the_api_version_on_the_allow_list(fake_arm: FakeArm, ca_file: str) -> None:
+    sink, _ = run(fake_arm, ca_file)
+    assert sink.errors == []
+    seen: dict[str, set[str]] = {}
+    for r in fake_arm.requests:
+        op = operation_for(r.method, r.path)
+        assert op is not None
+        seen.setdefault(op, set()).add(r.query.get("api-version", ""))
+    assert set(seen) == set(ALLOWED_OPERATIONS)  # every allowed operation is used
+    assert {op: versions for op, versions in seen.items() if versions != {ALLOWED_OPERATIONS[op].api_version}} == {}
+
+
+def test_missing_registration_is_reported_not_registered(fake_arm: FakeArm, ca_file: str) -> None:
+    import re
+
+    # ARM's answer when a resource provider is not registered; the SDK's default pipeline would
+    # POST .../providers/Microsoft.Network/register and retry.
+    answer = (409, {"error": {"code": "MissingSubscriptionRegistration",
+                              "message": "The subscription is not registered to use namespace 'Microsoft.Network'."}})
+    fake_arm.arm.routes.insert(0, ("GET", re.compile(r".*/providers/Microsoft\.Network/networkSecurityGroups"), lambda m, q, b: answer))
+    sink, _ = run(fake_arm, ca_file, subscriptions=[SUB])
+    (err,) = sink.errors
+    assert err.operation == "networkSecurityGroups.listAll" and err.incomplete
+    assert "HTTP 409 MissingSubscriptionRegistration" in err.message
+    assert [r for r in fake_arm.requests if r.method != "GET"] == []
+    assert not any(isinstance(r, FirewallRule) for r in sink.resources)
+
+
+def test_pipeline_leaves_out_auto_registration() -> None:
+    from azure.mgmt.core.policies import (
+        ARMAutoResourceProviderRegistrationPolicy,
+        ARMChallengeAuthenticationPolicy,
+    )
+
+    from auditor.collectors.azure.arm import read_only_policies
+
+    kinds = [type(p) for p in read_only_policies(StaticTokenCredential(), "x/.default", CollectionSink(), "https://management.azure.com")]
+    assert ARMAutoResourceProviderRegistrationPolicy not in kinds
+    assert ARMChallengeAuthenticationPolicy in kinds
+    names = [k.__name__ for k in kinds]
+    assert names.index("RetryPolicy") < names.index("AllowListPolicy") < names.index("ARMChallengeAuthenticationPolicy")
+
+
+def test_sdk_calls_off_the_list_are_refused_before_sending(fake_arm: FakeArm, ca_file: str) -> None:
+    from azure.core.rest import HttpRequest
+
+    from auditor.collectors.azure.arm import ArmClients, OperationNotAllowed
+
+    sink = CollectionSink()
+    cred = StaticTokenCredential()
+    arm = ArmClients(cred, sink, base_url=fake_arm.arm.url, scope="x/.default", ca_bundle=ca_file, retry_backoff=0.01)
+    try:
+        storage = arm.storage(SUB)
+        with pytest.raises(OperationNotAllowed, match="allow-list"):
+            storage.storage_accounts.list_keys("rg-ml-demo", "mlpublicdemo")  # a real SDK method returning secrets
+        with pytest.raises(OperationNotAllowed, match="outside"):
+            storage.send_request(HttpRequest("GET", f"https://attacker.example/subscriptions/{SUB}/providers/Microsoft.Storage/storageAccounts"))
+    finally:
+        arm.close()
+    assert fake_arm.requests == [] and sink.api_calls == {}
+    assert cred.requests == []  # no token was even fetched for them

@@ -1,22 +1,32 @@
-"""Azure Resource Manager over azure-core's HTTP pipeline: allow-listed operations, nextLink
-paging, retries (azure-core's RetryPolicy honours Retry-After on 429), call counting.
+"""Azure Resource Manager through the official ``azure-mgmt-*`` clients, made read-only by
+construction.
 
-The pipeline is built here rather than taken from a management client so that it is read-only
-by construction: the ARM auto-registration policy (which POSTs ``register`` on a
-MissingSubscriptionRegistration answer) is left out, and every request must name an operation
-from ``ALLOWED_OPERATIONS``. Operations that return secrets (``listKeys``, ``listAccountSas``,
-Key Vault secrets) are not on the list.
+Every client gets an explicit policy list (see ``read_only_policies``): the policies its
+generated ``_client.py`` would use, minus ``ARMAutoResourceProviderRegistrationPolicy`` (which
+POSTs ``register`` on a MissingSubscriptionRegistration answer) and minus the redirect policy,
+plus ``AllowListPolicy``, which refuses any request, before it is sent, that is not a GET on an
+operation of ``ALLOWED_OPERATIONS`` on the resource manager host, and counts every attempt
+(retries included). Operations that return secrets (``listKeys``, ``listAccountSas``, Key Vault
+secrets) are not on the list. The SDK pagers follow ``nextLink``; the policy keeps the bearer
+token from following one to another host.
+
+Azure ML is read with ``ArmApi`` (plain GETs through the same policies): the official
+azure-mgmt-machinelearningservices package is frozen at API version 2020-08-01, whose models
+drop the fields the checks read (``publicNetworkAccess``, ``managedNetwork``,
+``enableNodePublicIp``, ``enableRootAccess``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from auditor.collectors.base import CollectionSink
+
+T = TypeVar("T")
 
 CLOUDS: dict[str, tuple[str, str]] = {
     # cloud: (resource manager URL, Entra ID authority host)
@@ -36,7 +46,7 @@ _VAULT = rf"{_RG}/providers/Microsoft\.KeyVault/vaults/{_SEG}"
 @dataclass(frozen=True)
 class Operation:
     path: str  # regular expression over the URL path (case-insensitive, like ARM)
-    api_version: str
+    api_version: str  # the version the client sends (the package default; ArmApi sends it itself)
     method: str = "GET"
 
     def matches(self, method: str, path: str) -> bool:
@@ -44,23 +54,30 @@ class Operation:
 
 
 ALLOWED_OPERATIONS: dict[str, Operation] = {
+    # azure-mgmt-resource-subscriptions
     "subscriptions.list": Operation(r"/subscriptions", "2022-12-01"),
-    "storageAccounts.list": Operation(rf"{_SUB}/providers/Microsoft\.Storage/storageAccounts", "2023-05-01"),
-    "blobServices.get": Operation(rf"{_ACCOUNT}/blobServices/default", "2023-05-01"),
-    "blobContainers.list": Operation(rf"{_ACCOUNT}/blobServices/default/containers", "2023-05-01"),
+    # azure-mgmt-storage
+    "storageAccounts.list": Operation(rf"{_SUB}/providers/Microsoft\.Storage/storageAccounts", "2026-09-01"),
+    "blobServices.get": Operation(rf"{_ACCOUNT}/blobServices/default", "2026-09-01"),
+    "blobContainers.list": Operation(rf"{_ACCOUNT}/blobServices/default/containers", "2026-09-01"),
+    # azure-mgmt-monitor
     "blobDiagnosticSettings.list": Operation(
         rf"{_ACCOUNT}/blobServices/default/providers/Microsoft\.Insights/diagnosticSettings", "2021-05-01-preview"
     ),
-    "roleAssignments.list": Operation(rf"{_SUB}/providers/Microsoft\.Authorization/roleAssignments", "2022-04-01"),
-    "workspaces.list": Operation(rf"{_SUB}/providers/Microsoft\.MachineLearningServices/workspaces", "2024-04-01"),
-    "computes.list": Operation(rf"{_WS}/computes", "2024-04-01"),
-    "networkSecurityGroups.listAll": Operation(rf"{_SUB}/providers/Microsoft\.Network/networkSecurityGroups", "2023-09-01"),
-    "vaults.list": Operation(rf"{_SUB}/providers/Microsoft\.KeyVault/vaults", "2023-07-01"),
-    "keys.list": Operation(rf"{_VAULT}/keys", "2023-07-01"),
-    "keys.get": Operation(rf"{_VAULT}/keys/{_SEG}", "2023-07-01"),
     "subscriptionDiagnosticSettings.list": Operation(
         rf"{_SUB}/providers/Microsoft\.Insights/diagnosticSettings", "2021-05-01-preview"
     ),
+    # azure-mgmt-authorization
+    "roleAssignments.list": Operation(rf"{_SUB}/providers/Microsoft\.Authorization/roleAssignments", "2022-04-01"),
+    # ArmApi (see the module docstring)
+    "workspaces.list": Operation(rf"{_SUB}/providers/Microsoft\.MachineLearningServices/workspaces", "2024-04-01"),
+    "computes.list": Operation(rf"{_WS}/computes", "2024-04-01"),
+    # azure-mgmt-network
+    "networkSecurityGroups.listAll": Operation(rf"{_SUB}/providers/Microsoft\.Network/networkSecurityGroups", "2026-03-01"),
+    # azure-mgmt-keyvault
+    "vaults.list": Operation(rf"{_SUB}/providers/Microsoft\.KeyVault/vaults", "2026-05-15"),
+    "keys.list": Operation(rf"{_VAULT}/keys", "2026-05-15"),
+    "keys.get": Operation(rf"{_VAULT}/keys/{_SEG}", "2026-05-15"),
 }
 
 
@@ -69,6 +86,10 @@ def operation_for(method: str, path: str) -> str | None:
         if op.matches(method, path):
             return name
     return None
+
+
+class OperationNotAllowed(ValueError):
+    """A request the read-only allow-list refuses; raised before anything is sent."""
 
 
 class ArmError(Exception):
@@ -83,22 +104,85 @@ class ArmError(Exception):
         return self.status in (401, 403)
 
 
-def _counting_policy(sink: CollectionSink) -> Any:
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def allow_list_policy(sink: CollectionSink, base_url: str) -> Any:
     from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-    class CountCalls(SansIOHTTPPolicy):  # type: ignore[type-arg]
-        """Counts every attempt (retries included) under its operation name."""
+    origin = _origin(base_url)
+
+    class AllowListPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+        """Refuses requests off the allow-list or to another host; counts every attempt."""
 
         def on_request(self, request: Any) -> None:
-            op = request.context.options.pop("auditor_operation", None) or request.context.get("auditor_operation")
-            request.context["auditor_operation"] = op
+            http = request.http_request
+            url = http.url
+            if _origin(url) != origin:
+                # e.g. a nextLink pointing elsewhere: never send the bearer token there
+                raise OperationNotAllowed(f"{http.method} {url}: outside {base_url}")
+            op = operation_for(http.method, urlsplit(url).path)
+            if op is None:
+                raise OperationNotAllowed(f"{http.method} {urlsplit(url).path} is not on the read-only allow-list")
             sink.call(f"arm:{op}")
 
-    return CountCalls()
+    return AllowListPolicy()
 
 
-class ArmApi:
-    """GETs against ARM with the real ARM bearer-token policy. Thread-safe."""
+def read_only_policies(
+    credential: Any, scope: str, sink: CollectionSink, base_url: str, *, retry_total: int = 4, retry_backoff: float = 0.5
+) -> list[Any]:
+    """The generated clients' default pipeline (azure-mgmt-storage ``_client.py``), minus the
+    auto-registration and redirect policies, plus the allow-list after the retry policy so that
+    each attempt is checked and counted."""
+    from azure.core.pipeline import policies
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+
+    return [
+        policies.RequestIdPolicy(),
+        policies.HeadersPolicy({"Accept": "application/json"}),
+        policies.UserAgentPolicy(sdk_moniker="ml-posture-auditor"),
+        policies.ProxyPolicy(),
+        policies.ContentDecodePolicy(),
+        # RetryPolicy honours Retry-After on 429 and retries connection errors
+        policies.RetryPolicy(retry_total=retry_total, retry_backoff_factor=retry_backoff, retry_backoff_max=20),
+        allow_list_policy(sink, base_url),
+        ARMChallengeAuthenticationPolicy(credential, scope),
+        policies.NetworkTraceLoggingPolicy(),
+        policies.DistributedTracingPolicy(),
+        ARMHttpLoggingPolicy(),
+    ]
+
+
+def wire(model: Any) -> dict[str, Any]:
+    """A model as ARM sent it. Newer (TypeSpec) models keep the received JSON, unknown fields
+    included; msrest-style models serialize back to the REST shape."""
+    if hasattr(model, "serialize"):
+        return dict(model.serialize(keep_readonly=True))
+    return dict(model.as_dict())
+
+
+def arm_call(operation: str, fn: Callable[[], T]) -> T:
+    """Runs one SDK call (a list is materialised inside), turning SDK errors into ArmError."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    try:
+        return fn()
+    except HttpResponseError as exc:
+        error = getattr(exc, "error", None)
+        code = str(getattr(error, "code", "") or "")
+        message = str(getattr(error, "message", "") or exc.reason or exc.message)
+        raise ArmError(operation, int(exc.status_code or 0), code, message) from exc
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise ArmError(operation, 0, "ConnectionError", str(exc)) from exc
+    except OperationNotAllowed as exc:
+        raise ArmError(operation, 0, "NotAllowed", str(exc)) from exc
+
+
+class ArmClients:
+    """The official management clients for one scan, all on the read-only pipeline."""
 
     def __init__(
         self,
@@ -110,63 +194,112 @@ class ArmApi:
         ca_bundle: str | None = None,
         retry_total: int = 4,
         retry_backoff: float = 0.5,
-        pool_size: int = 16,
     ) -> None:
-        import requests
-        import requests.adapters
+        self.credential = credential
+        self.sink = sink
+        self.base_url = base_url.rstrip("/")
+        self.scope = scope
+        self.ca_bundle = ca_bundle
+        self.retry_total = retry_total
+        self.retry_backoff = retry_backoff
+        self._open: list[Any] = []
+        self.raw = ArmApi(credential, sink, base_url=self.base_url, scope=scope, ca_bundle=ca_bundle,
+                          retry_total=retry_total, retry_backoff=retry_backoff)
 
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "connection_verify": self.ca_bundle or True,
+            "policies": read_only_policies(self.credential, self.scope, self.sink, self.base_url,
+                                           retry_total=self.retry_total, retry_backoff=self.retry_backoff),
+        }
+
+    def _keep(self, client: T) -> T:
+        self._open.append(client)
+        return client
+
+    def subscriptions(self) -> Any:
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        return self._keep(SubscriptionClient(self.credential, **self._kwargs()))
+
+    def storage(self, subscription: str) -> Any:
+        from azure.mgmt.storage import StorageManagementClient
+
+        return self._keep(StorageManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def monitor(self, subscription: str) -> Any:
+        from azure.mgmt.monitor import MonitorManagementClient
+
+        return self._keep(MonitorManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def authorization(self, subscription: str) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return self._keep(AuthorizationManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def network(self, subscription: str) -> Any:
+        from azure.mgmt.network import NetworkManagementClient
+
+        return self._keep(NetworkManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def keyvault(self, subscription: str) -> Any:
+        from azure.mgmt.keyvault import KeyVaultManagementClient
+
+        return self._keep(KeyVaultManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def close(self) -> None:
+        for client in self._open:
+            client.close()
+        self.raw.close()
+
+
+class ArmApi:
+    """Plain GETs on the read-only pipeline, for the API whose official package is too old
+    (see the module docstring). Thread-safe."""
+
+    def __init__(
+        self,
+        credential: Any,
+        sink: CollectionSink,
+        *,
+        base_url: str,
+        scope: str,
+        ca_bundle: str | None = None,
+        retry_total: int = 4,
+        retry_backoff: float = 0.5,
+    ) -> None:
         from azure.core import PipelineClient
-        from azure.core.pipeline import policies
-        from azure.core.pipeline.transport import RequestsTransport
-        from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
         self.base_url = base_url.rstrip("/")
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        transport = RequestsTransport(session=session, session_owner=False, connection_verify=ca_bundle or True)
         self._client: Any = PipelineClient(
             base_url=self.base_url,
-            policies=[
-                policies.RequestIdPolicy(),
-                policies.HeadersPolicy({"Accept": "application/json"}),
-                policies.UserAgentPolicy(sdk_moniker="ml-posture-auditor"),
-                policies.RetryPolicy(retry_total=retry_total, retry_backoff_factor=retry_backoff, retry_backoff_max=20),
-                _counting_policy(sink),
-                ARMChallengeAuthenticationPolicy(credential, scope),
-                policies.ContentDecodePolicy(),
-                policies.HttpLoggingPolicy(),
-            ],
-            transport=transport,
+            policies=read_only_policies(credential, scope, sink, self.base_url,
+                                        retry_total=retry_total, retry_backoff=retry_backoff),
+            connection_verify=ca_bundle or True,
         )
 
     def get(self, operation: str, path_or_url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        from azure.core.exceptions import ServiceRequestError, ServiceResponseError
         from azure.core.rest import HttpRequest
 
         op = ALLOWED_OPERATIONS.get(operation)
         parts = urlsplit(path_or_url)
         if op is None or not op.matches("GET", parts.path):
-            raise ValueError(f"operation {operation} {parts.path} is not on the read-only allow-list")
+            raise OperationNotAllowed(f"operation {operation} {parts.path} is not on the read-only allow-list")
         if parts.scheme:  # a nextLink: absolute, with its own api-version and skip token
-            base = urlsplit(self.base_url)
-            if (parts.scheme, parts.netloc.lower()) != (base.scheme, base.netloc.lower()):
-                # never send the bearer token to another host
+            if _origin(path_or_url) != _origin(self.base_url):
                 raise ArmError(operation, 0, "ForeignNextLink", f"nextLink points outside {self.base_url}")
             url, query = path_or_url, None
         else:
             url, query = self.base_url + path_or_url, {"api-version": op.api_version, **(params or {})}
-        request = HttpRequest("GET", url, params=query)
-        try:
-            response = self._client.send_request(request, auditor_operation=operation)
-        except (ServiceRequestError, ServiceResponseError) as exc:
-            raise ArmError(operation, 0, "ConnectionError", str(exc)) from exc
-        if response.status_code >= 400:
-            code, message = _error(response)
-            raise ArmError(operation, response.status_code, code, message)
-        data = response.json() if response.content else {}
-        return data if isinstance(data, dict) else {}
+
+        def send() -> dict[str, Any]:
+            response = self._client.send_request(HttpRequest("GET", url, params=query))
+            response.raise_for_status()
+            data = response.json() if response.content else {}
+            return data if isinstance(data, dict) else {}
+
+        return arm_call(operation, send)
 
     def pages(self, operation: str, path: str, params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a list operation, following ``nextLink``."""
@@ -180,14 +313,3 @@ class ArmApi:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _error(response: Any) -> tuple[str, str]:
-    try:
-        body = response.json()
-        err = body.get("error") if isinstance(body, dict) else None
-        if isinstance(err, dict):
-            return str(err.get("code") or ""), str(err.get("message") or "")
-    except ValueError:
-        pass
-    return "", str(response.reason or "")

@@ -10,13 +10,15 @@ import importlib.util
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from auditor.collectors.azure import normalize as n
-from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmError
+from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.config import ConfigError
 from auditor.resources import Bucket
+
+T = TypeVar("T")
 
 MISSING_EXTRA = "the azure extra is not installed: pip install 'ml-posture-auditor[azure]'"
 
@@ -36,8 +38,19 @@ PERMISSIONS = (
 )
 
 
+# The official management clients the collector uses (Azure ML is read without one, see arm.py).
+CLIENT_MODULES = (
+    "azure.mgmt.resource.subscriptions",
+    "azure.mgmt.storage",
+    "azure.mgmt.monitor",
+    "azure.mgmt.authorization",
+    "azure.mgmt.network",
+    "azure.mgmt.keyvault",
+)
+
+
 def require_sdk() -> None:
-    for module in ("azure.core", "azure.mgmt.core", "azure.identity"):
+    for module in ("azure.core", "azure.mgmt.core", "azure.identity", *CLIENT_MODULES):
         try:
             found = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:
@@ -100,31 +113,30 @@ class AzureCollector:
     def collect(self, sink: CollectionSink) -> None:
         self.prepare()
         self._first_token()
-        api = ArmApi(self.credential, sink, base_url=self.base_url, scope=self.token_scope, ca_bundle=self.ca_bundle,
-                     retry_backoff=self.retry_backoff, pool_size=self.max_workers * 2)
+        arm = ArmClients(self.credential, sink, base_url=self.base_url, scope=self.token_scope, ca_bundle=self.ca_bundle,
+                         retry_backoff=self.retry_backoff)
         try:
-            subscriptions = self.subscriptions or self._visible(api, sink)
+            subscriptions = self.subscriptions or self._visible(arm, sink)
             with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(subscriptions) or 1))) as pool:
-                for future in [pool.submit(self._subscription, api, s, sink) for s in subscriptions]:
+                for future in [pool.submit(self._subscription, arm, s, sink) for s in subscriptions]:
                     future.result()
         finally:
-            api.close()
+            arm.close()
 
-    def _visible(self, api: ArmApi, sink: CollectionSink) -> list[str]:
+    def _visible(self, arm: ArmClients, sink: CollectionSink) -> list[str]:
+        client = arm.subscriptions()
         try:
-            return [
-                str(s["subscriptionId"])
-                for s in api.pages("subscriptions.list", "/subscriptions")
-                if str(s.get("state", "Enabled")) == "Enabled"
-            ]
+            items = arm_call("subscriptions.list", lambda: [wire(s) for s in client.subscriptions.list()])
         except ArmError as exc:
             sink.error(CollectionError(source="azure", operation=exc.operation, message=f"cannot list subscriptions: {exc}", incomplete=True))
             return []
+        return [str(s["subscriptionId"]) for s in items if str(s.get("state", "Enabled")) == "Enabled"]
 
-    def _guard(self, sink: CollectionSink, subscription: str, fn: Callable[[], Any], *, resource: str | None = None) -> Any:
+    def _guard(self, sink: CollectionSink, subscription: str, operation: str, fn: Callable[[], T], *,
+               resource: str | None = None) -> T | None:
         """One ARM read; a failure becomes a CollectionError (incomplete for a list call)."""
         try:
-            return fn()
+            return arm_call(operation, fn)
         except ArmError as exc:
             sink.error(CollectionError(
                 source="azure",
@@ -136,39 +148,41 @@ class AzureCollector:
             ))
             return None
 
-    def _subscription(self, api: ArmApi, sub: str, sink: CollectionSink) -> None:
+    def _subscription(self, arm: ArmClients, sub: str, sink: CollectionSink) -> None:
         sink.progress(f"azure: scanning subscription {sub}")
-        base = f"/subscriptions/{sub}"
-        diag = self._guard(sink, sub, lambda: list(api.pages(
-            "subscriptionDiagnosticSettings.list", f"{base}/providers/Microsoft.Insights/diagnosticSettings")))
+        monitor = arm.monitor(sub)
+        diag = self._guard(sink, sub, "subscriptionDiagnosticSettings.list", lambda: _settings(monitor, f"/subscriptions/{sub}"))
         if diag is not None:
             sink.add(n.activity_log_export(sub, diag))
         tasks: list[Callable[[], None]] = [
-            lambda: self._storage(api, sub, diag, sink),
-            lambda: self._roles(api, sub, sink),
-            lambda: self._ml(api, sub, sink),
-            lambda: self._nsgs(api, sub, sink),
-            lambda: self._keys(api, sub, sink),
+            lambda: self._storage(arm, monitor, sub, diag, sink),
+            lambda: self._roles(arm, sub, sink),
+            lambda: self._ml(arm.raw, sub, sink),
+            lambda: self._nsgs(arm, sub, sink),
+            lambda: self._keys(arm, sub, sink),
         ]
         with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
             for future in [pool.submit(t) for t in tasks]:
                 future.result()
 
-    def _storage(self, api: ArmApi, sub: str, sub_diag: list[dict[str, Any]] | None, sink: CollectionSink) -> None:
-        accounts = self._guard(sink, sub, lambda: list(api.pages(
-            "storageAccounts.list", f"/subscriptions/{sub}/providers/Microsoft.Storage/storageAccounts")))
+    def _storage(self, arm: ArmClients, monitor: Any, sub: str, sub_diag: list[dict[str, Any]] | None,
+                 sink: CollectionSink) -> None:
+        client = arm.storage(sub)
+        accounts = self._guard(sink, sub, "storageAccounts.list", lambda: [wire(a) for a in client.storage_accounts.list()])
         if not accounts:
             return
         raw: dict[str, dict[str, Any]] = {}
 
         def read(account: dict[str, Any]) -> None:
             aid = str(account["id"])
-            blob = f"{aid}/blobServices/default"
+            rg, name = _group_and_name(aid)
             raw[aid] = {
-                "service": self._guard(sink, sub, lambda: api.get("blobServices.get", blob), resource=aid),
-                "containers": self._guard(sink, sub, lambda: list(api.pages("blobContainers.list", f"{blob}/containers")), resource=aid),
-                "diag": self._guard(sink, sub, lambda: list(api.pages(
-                    "blobDiagnosticSettings.list", f"{blob}/providers/Microsoft.Insights/diagnosticSettings")), resource=aid),
+                "service": self._guard(sink, sub, "blobServices.get", lambda: wire(
+                    client.blob_services.get_service_properties(rg, name)), resource=aid),
+                "containers": self._guard(sink, sub, "blobContainers.list", lambda: [
+                    wire(c) for c in client.blob_containers.list(rg, name)], resource=aid),
+                "diag": self._guard(sink, sub, "blobDiagnosticSettings.list", lambda: _settings(
+                    monitor, f"{aid}/blobServices/default"), resource=aid),
             }
 
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
@@ -193,21 +207,22 @@ class AzureCollector:
                 targets=targets if complete or str(account["id"]).lower() in targets else None,
             ))
 
-    def _roles(self, api: ArmApi, sub: str, sink: CollectionSink) -> None:
-        items = self._guard(sink, sub, lambda: list(api.pages(
-            "roleAssignments.list", f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
-            {"$filter": "atScope()"})))
+    def _roles(self, arm: ArmClients, sub: str, sink: CollectionSink) -> None:
+        client = arm.authorization(sub)
+        items = self._guard(sink, sub, "roleAssignments.list", lambda: [
+            wire(a) for a in client.role_assignments.list_for_subscription(filter="atScope()")])
         for item in items or []:
             sink.add(n.role_assignment(sub, item))
 
     def _ml(self, api: ArmApi, sub: str, sink: CollectionSink) -> None:
-        workspaces = self._guard(sink, sub, lambda: list(api.pages(
+        workspaces = self._guard(sink, sub, "workspaces.list", lambda: list(api.pages(
             "workspaces.list", f"/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/workspaces")))
 
         def one(ws: dict[str, Any]) -> None:
             sink.add(n.ml_workspace(sub, ws))
             wid = str(ws["id"])
-            computes = self._guard(sink, sub, lambda: list(api.pages("computes.list", f"{wid}/computes")), resource=wid)
+            computes = self._guard(sink, sub, "computes.list", lambda: list(api.pages("computes.list", f"{wid}/computes")),
+                                   resource=wid)
             for item in computes or []:
                 notebook = n.compute_instance(sub, ws, item)
                 if notebook is not None:
@@ -216,23 +231,25 @@ class AzureCollector:
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             list(pool.map(one, workspaces or []))
 
-    def _nsgs(self, api: ArmApi, sub: str, sink: CollectionSink) -> None:
-        items = self._guard(sink, sub, lambda: list(api.pages(
-            "networkSecurityGroups.listAll", f"/subscriptions/{sub}/providers/Microsoft.Network/networkSecurityGroups")))
+    def _nsgs(self, arm: ArmClients, sub: str, sink: CollectionSink) -> None:
+        client = arm.network(sub)
+        items = self._guard(sink, sub, "networkSecurityGroups.listAll", lambda: [
+            wire(g) for g in client.network_security_groups.list_all()])
         for item in items or []:
             sink.add(n.nsg(sub, item))
 
-    def _keys(self, api: ArmApi, sub: str, sink: CollectionSink) -> None:
-        vaults = self._guard(sink, sub, lambda: list(api.pages(
-            "vaults.list", f"/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults")))
+    def _keys(self, arm: ArmClients, sub: str, sink: CollectionSink) -> None:
+        client = arm.keyvault(sub)
+        vaults = self._guard(sink, sub, "vaults.list", lambda: [wire(v) for v in client.vaults.list_by_subscription()])
 
         def one(vault: dict[str, Any]) -> None:
             vid = str(vault["id"])
-            keys = self._guard(sink, sub, lambda: list(api.pages("keys.list", f"{vid}/keys")), resource=vid)
+            rg, name = _group_and_name(vid)
+            keys = self._guard(sink, sub, "keys.list", lambda: [wire(k) for k in client.keys.list(rg, name)], resource=vid)
             for key in keys or []:
                 if "rotationPolicy" not in (key.get("properties") or {}):
                     kid = str(key["id"])
-                    full = self._guard(sink, sub, partial(api.get, "keys.get", kid), resource=kid)
+                    full = self._guard(sink, sub, "keys.get", partial(_key, client, rg, name, str(key["name"])), resource=kid)
                     if full is None:
                         continue  # the error names the key; rotation stays unknown
                     key = full
@@ -240,3 +257,19 @@ class AzureCollector:
 
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             list(pool.map(one, vaults or []))
+
+
+def _group_and_name(resource_id: str) -> tuple[str, str]:
+    from azure.mgmt.core.tools import parse_resource_id
+
+    parts = parse_resource_id(resource_id)
+    return str(parts["resource_group"]), str(parts["name"])
+
+
+def _settings(monitor: Any, resource_id: str) -> list[dict[str, Any]]:
+    """Diagnostic settings of a resource (the operation takes the id without its leading slash)."""
+    return [wire(s) for s in monitor.diagnostic_settings.list(resource_id.lstrip("/"))]
+
+
+def _key(client: Any, group: str, vault: str, name: str) -> dict[str, Any]:
+    return wire(client.keys.get(group, vault, name))
