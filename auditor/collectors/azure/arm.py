@@ -194,6 +194,7 @@ class ArmClients:
         ca_bundle: str | None = None,
         retry_total: int = 4,
         retry_backoff: float = 0.5,
+        pool_size: int = 16,
     ) -> None:
         self.credential = credential
         self.sink = sink
@@ -203,13 +204,15 @@ class ArmClients:
         self.retry_total = retry_total
         self.retry_backoff = retry_backoff
         self._open: list[Any] = []
+        # One connection pool for every client: each would otherwise open its own TLS sessions.
+        self._session = _pooled_session(pool_size)
         self.raw = ArmApi(credential, sink, base_url=self.base_url, scope=scope, ca_bundle=ca_bundle,
-                          retry_total=retry_total, retry_backoff=retry_backoff)
+                          retry_total=retry_total, retry_backoff=retry_backoff, session=self._session)
 
     def _kwargs(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
-            "connection_verify": self.ca_bundle or True,
+            "transport": _transport(self._session, self.ca_bundle),
             "policies": read_only_policies(self.credential, self.scope, self.sink, self.base_url,
                                            retry_total=self.retry_total, retry_backoff=self.retry_backoff),
         }
@@ -252,6 +255,25 @@ class ArmClients:
         for client in self._open:
             client.close()
         self.raw.close()
+        self._session.close()
+
+
+def _pooled_session(pool_size: int) -> Any:
+    import requests
+    import requests.adapters
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _transport(session: Any, ca_bundle: str | None) -> Any:
+    from azure.core.pipeline.transport import RequestsTransport
+
+    # session_owner=False: closing a client leaves the shared pool open
+    return RequestsTransport(session=session, session_owner=False, connection_verify=ca_bundle or True)
 
 
 class ArmApi:
@@ -268,15 +290,18 @@ class ArmApi:
         ca_bundle: str | None = None,
         retry_total: int = 4,
         retry_backoff: float = 0.5,
+        session: Any = None,
     ) -> None:
         from azure.core import PipelineClient
 
         self.base_url = base_url.rstrip("/")
+        self._owns_session = session is None
+        self._session = session if session is not None else _pooled_session(4)
         self._client: Any = PipelineClient(
             base_url=self.base_url,
             policies=read_only_policies(credential, scope, sink, self.base_url,
                                         retry_total=retry_total, retry_backoff=retry_backoff),
-            connection_verify=ca_bundle or True,
+            transport=_transport(self._session, ca_bundle),
         )
 
     def get(self, operation: str, path_or_url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -313,3 +338,5 @@ class ArmApi:
 
     def close(self) -> None:
         self._client.close()
+        if self._owns_session:
+            self._session.close()

@@ -114,7 +114,7 @@ class AzureCollector:
         self.prepare()
         self._first_token()
         arm = ArmClients(self.credential, sink, base_url=self.base_url, scope=self.token_scope, ca_bundle=self.ca_bundle,
-                         retry_backoff=self.retry_backoff)
+                         retry_backoff=self.retry_backoff, pool_size=self.max_workers * 2)
         try:
             subscriptions = self.subscriptions or self._visible(arm, sink)
             with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(subscriptions) or 1))) as pool:
