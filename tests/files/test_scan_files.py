@@ -279,3 +279,18 @@ def test_collectors_from_config(tmp_path: Path) -> None:
         collectors_from_config({"paths": ["x"], "bogus": 1})
     with pytest.raises(ConfigError, match="max-file-size"):
         collectors_from_config({"paths": ["x"], "max_file_size": "lots"})
+
+
+def test_ordinary_archives_and_lookalikes_are_not_models(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "report.docx", "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    (tmp_path / "src.tar.gz").write_bytes(gzip.compress(b"plain text\n" * 100))
+    (tmp_path / "script.py").write_text("x = 1\nprint(x)\n")  # 'x ' is also a valid zlib header
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as zf:
+        zf.writestr("model/weights.bin", pickle.dumps(Reduce(os.system, "true"), 2))
+    sink = collect(tmp_path)
+    assert [r.ref.id for r in sink.resources if isinstance(r, ModelArtifact)] == ["bundle.zip"]
+    assert not [e for e in sink.errors if e.incomplete]

@@ -23,6 +23,7 @@ from auditor.collectors.files import deps, sniff
 from auditor.collectors.files.models import Limits, Scanner
 from auditor.resources import Dataset, Dependency, KnownAdvisory, ModelArtifact, NotebookFile, Provider, Ref
 
+_GENERIC_CONTAINERS = frozenset({sniff.ZIP, sniff.GZIP, sniff.BZIP2, sniff.XZ, sniff.LZMA, sniff.ZLIB, sniff.HDF5})
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules"})
 MAX_TEXT = 64 << 20  # notebooks, manifests and lock files larger than this are not parsed
 
@@ -172,6 +173,11 @@ class FilesCollector:
             sink.add(ModelArtifact(ref=self._ref(path), format=fmt, size=size, scan_error=f"cannot read: {exc}"))
             return
         error = "; ".join(scan.errors) if scan.errors else None
+        if not scan.model_content and fmt in _GENERIC_CONTAINERS and not (fmt == sniff.HDF5 and error):
+            # An ordinary archive or compressed file (a wheel, a document, a backup): not a model.
+            if error:
+                sink.error(CollectionError(source="files", message=f"{rel}: archive not fully read: {error}", path=rel))
+            return
         if error:
             sink.error(CollectionError(source="files", message=f"{rel}: could not be fully scanned: {error}", path=rel, incomplete=True))
         sink.add(

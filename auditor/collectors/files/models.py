@@ -56,6 +56,7 @@ class ModelScan:
     notes: list[str] = field(default_factory=list)
     pickles: int = 0
     opcodes: int = 0
+    model_content: bool = False  # some model format was found (not only a generic archive)
 
     @property
     def code_execution(self) -> bool | None:
@@ -194,6 +195,7 @@ class Scanner:
     def _pickles(self, f: IO[bytes], size: int | None, where: str, *, max_pickles: int | None = None,
                  stop_on_trailing: bool = True) -> WalkResult | None:
         self.scan.pickle_based = True
+        self.scan.model_content = True
         try:
             result = walk(f, size=size, max_pickles=max_pickles, build_hook=self._build_hook,
                           stop_on_trailing=stop_on_trailing)
@@ -309,6 +311,7 @@ class Scanner:
             self.scan.format = f"joblib ({kind})"
 
     def _npy(self, f: IO[bytes], size: int | None, where: str) -> None:
+        self.scan.model_content = True
         header = _npy_header(f)
         descr = str(header.get("descr"))
         shape = header.get("shape", ())
@@ -343,6 +346,7 @@ class Scanner:
             self._keras_config(str(config).encode(), where or "model_config")
 
     def _keras_config(self, data: bytes, where: str) -> None:
+        self.scan.model_content = True
         try:
             config = json.loads(data)
         except ValueError as exc:
@@ -358,6 +362,7 @@ class Scanner:
 
     # -- safe formats ---------------------------------------------------------------------
     def _safetensors(self, f: IO[bytes], size: int | None, where: str) -> None:
+        self.scan.model_content = True
         self.scan.format = "safetensors" if not where else self.scan.format
         n = int.from_bytes(f.read(8), "little")
         raw = f.read(n)
@@ -381,6 +386,7 @@ class Scanner:
             raise ScanError(f"safetensors: tensors end at byte {8 + n + end}, file has {size}")
 
     def _gguf(self, f: IO[bytes], size: int | None, where: str) -> None:
+        self.scan.model_content = True
         self.scan.format = "gguf" if not where else self.scan.format
         head = f.read(24)
         if len(head) < 24:
@@ -393,6 +399,7 @@ class Scanner:
             raise ScanError(f"GGUF header counts ({tensors} tensors, {kvs} keys) exceed the file size")
 
     def _onnx(self, f: IO[bytes], size: int | None, where: str) -> None:
+        self.scan.model_content = True
         self.scan.format = "onnx" if not where else self.scan.format
         # Walk top-level protobuf fields; every length must fit in the file.
         pos = 0
