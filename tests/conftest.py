@@ -12,6 +12,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 os.environ.pop("AWS_PROFILE", None)
+# Scans store their history by default; tests that want a store pass their own temporary one.
+os.environ.setdefault("AUDITOR_STORE", "off")
 
 
 @pytest.fixture
