@@ -79,7 +79,8 @@ def ensure_peer(name: str, cache: Path) -> Path:
 def timed(cmd: list[str], timeout: float = 1800) -> dict[str, Any]:
     """Run one process; wall, CPU (user+sys of the child) and peak RSS via wait4."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Peers may write side files into their working directory (fickling: safety_results.json).
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -94,7 +95,7 @@ def timed_rusage(cmd: list[str]) -> dict[str, Any]:
     """Like ``timed`` but with exact per-process CPU and peak RSS (os.wait4)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=tempfile.gettempdir())
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
