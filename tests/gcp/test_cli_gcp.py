@@ -1,4 +1,4 @@
-"""``auditor scan gcp`` end to end: a real subprocess, real ADC (an authorized_user file whose
+"""``auditor scan gcp`` end to end: a real subprocess, real ADC (a service-account key file whose
 token endpoint is the loopback fake), endpoint overrides pointing at the local estate."""
 
 from __future__ import annotations
@@ -18,6 +18,18 @@ def _env(fake: FakeGcp, tmp_path: Path) -> dict[str, str]:
     env["GOOGLE_APPLICATION_CREDENTIALS"] = str(fake.adc_file(tmp_path / "adc.json"))
     env["CLOUDSDK_CONFIG"] = str(tmp_path / "gcloud")  # never read the developer's gcloud config
     return env
+
+
+GAPIC_SERVICES = {"cloudresourcemanager", "compute", "cloudkms", "notebooks"}
+
+
+def _jwt_issuer(authorization: str | None) -> str | None:
+    import base64
+
+    if not authorization or not authorization.startswith("Bearer ") or authorization.count(".") != 2:
+        return None
+    payload = authorization.removeprefix("Bearer ").split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("iss")
 
 
 def _endpoint_args(fake: FakeGcp) -> list[str]:
@@ -42,9 +54,14 @@ def test_scan_gcp_writes_a_result_with_gcp_resources(fake_gcp: FakeGcp, tmp_path
     failing = {(f["check_id"], f["resource"]["id"] if isinstance(f.get("resource"), dict) else f.get("resource_id"))
                for f in result["findings"] if f["status"] == "fail"}
     assert any(c == "bucket_public_read" and "mlr-public-datasets" in str(r) for c, r in failing), failing
-    # the real bearer token from the ADC refresh was sent, and nothing off the allow-list was called
+    # Real credentials were sent, and nothing off the allow-list was called: the REST calls made
+    # through google-auth's session carry the token from the ADC refresh; the google-cloud-*
+    # clients sign their own JWT with the service-account key (their always_use_jwt_access).
     api_calls = [r for r in fake_gcp.api.requests if r.path != "/token"]
-    assert api_calls and all(r.authorization == "Bearer ya29.loopback-test-token" for r in api_calls)
+    gapic = [r for r in api_calls if str(operation_for(r.method, r.path)).split(":")[0] in GAPIC_SERVICES]
+    session = [r for r in api_calls if r not in gapic]
+    assert session and all(r.authorization == "Bearer ya29.loopback-test-token" for r in session)
+    assert gapic and all(_jwt_issuer(r.authorization) == "auditor@ml-research-prod.iam.gserviceaccount.com" for r in gapic)
     assert [r.path for r in fake_gcp.requests if r.path != "/token" and operation_for(r.method, r.path) is None] == []
     assert json.loads(inv.read_text())["kind"] == "auditor-inventory"
 

@@ -147,6 +147,7 @@ def test_throttling_is_retried(fake_gcp: FakeGcp) -> None:
     assert sink.errors == []
     statuses = [r for r in fake_gcp.api.requests if r.path.endswith("/global/firewalls")]
     assert len(statuses) == 5  # 2 throttled + 3 pages
+    assert sink.api_calls["compute:firewalls.list"] == 5  # every attempt is counted
     assert sum(isinstance(r, FirewallRule) for r in sink.resources) == 6
 
 
@@ -208,3 +209,22 @@ def test_credentials_that_cannot_get_a_token_fail_the_source_clearly(fake_gcp: F
     (err,) = sink.errors
     assert err.incomplete and "cannot obtain a GCP access token" in err.message
     assert [r.path for r in fake_gcp.requests] == ["/token"]  # no API call went out without a token
+
+
+def test_cloud_clients_refuse_calls_off_the_list_before_sending(fake_gcp: FakeGcp) -> None:
+    from google.cloud.resourcemanager_v3.services.projects import ProjectsClient
+
+    from auditor.collectors.gcp.clients import GcpClients, OperationNotAllowed
+
+    sink = CollectionSink()
+    clients = GcpClients(AnonymousCredentials(), sink, fake_gcp.endpoints())
+    try:
+        projects = clients.projects()
+        assert isinstance(projects, ProjectsClient) and projects.transport.kind == "rest"
+        with pytest.raises(OperationNotAllowed, match="allow-list"):  # a real client method that writes
+            projects.set_iam_policy(request={"resource": "projects/ml-research-prod", "policy": {"bindings": []}}, retry=None)
+        with pytest.raises(OperationNotAllowed, match="allow-list"):
+            clients.firewalls().delete(project="ml-research-prod", firewall="default-allow-ssh", retry=None)
+    finally:
+        clients.close()
+    assert fake_gcp.api.requests == [] and sink.api_calls == {}

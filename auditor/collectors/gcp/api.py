@@ -1,8 +1,10 @@
-"""HTTP access to the GCP REST APIs: allow-listed operations, paging, retries, call counting.
+"""The read-only allow-list of GCP operations, and plain REST access for the APIs read without a
+client library (see ``clients.py``): paging, retries, call counting.
 
-Every request goes through ``GcpApi.call`` with an operation name from ``ALLOWED_OPERATIONS``;
-anything else raises before a byte is sent, so the collector cannot change or read data by
-mistake. Reads that are POSTs (``getIamPolicy``) are listed explicitly.
+Every request, whether sent by ``GcpApi.call`` or by a google-cloud-* client through
+``clients.py``, must be an operation of ``ALLOWED_OPERATIONS``; anything else raises before a
+byte is sent, so the collector cannot change or read data by mistake. Reads that are POSTs
+(``getIamPolicy``) are listed explicitly.
 """
 
 from __future__ import annotations

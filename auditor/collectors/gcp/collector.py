@@ -1,9 +1,12 @@
 """Live GCP collector: Cloud Storage, project IAM, service-account keys, Vertex AI, firewalls,
 instances, Cloud KMS and Data Access audit logs, for each project the credentials can see.
 
-Storage goes through google-cloud-storage; the other services through their REST APIs with a
-google-auth ``AuthorizedSession`` (the transport the google-cloud-* REST clients use) and the
-allow-list in ``api.py``. Projects are scanned side by side, and each project's services too.
+Storage goes through google-cloud-storage; Resource Manager, Compute Engine, Cloud KMS and
+Workbench through their google-cloud-* clients over REST (``clients.py``); IAM, Vertex AI
+endpoints and Access Context Manager through their REST APIs with a google-auth
+``AuthorizedSession`` (``api.py``, see ``clients.py`` for why). Both paths check every request
+against the allow-list in ``api.py``. Projects are scanned side by side, and each project's
+services too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, ClassVar
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
+from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
 from auditor.config import ConfigError
 
 MISSING_EXTRA = "the gcp extra is not installed: pip install 'ml-posture-auditor[gcp]'"
@@ -45,8 +49,17 @@ PERMISSIONS = (
 )
 
 
+# The google-cloud-* clients the collector uses besides storage (REST transport).
+CLIENT_MODULES = (
+    "google.cloud.resourcemanager_v3",
+    "google.cloud.compute_v1",
+    "google.cloud.kms_v1",
+    "google.cloud.notebooks_v2",
+)
+
+
 def require_sdk() -> None:
-    for module in ("google.auth", "google.cloud.storage", "requests"):
+    for module in ("google.auth", "google.cloud.storage", "requests", *CLIENT_MODULES):
         try:
             found = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:
@@ -116,7 +129,7 @@ class GcpCollector:
         return session
 
     def _storage_client(self, creds: Any, session: Any, project: str) -> Any:
-        from google.cloud import storage
+        import google.cloud.storage as storage
 
         options = {"api_endpoint": self.endpoints["storage"]} if "storage" in self.endpoints else None
         client = storage.Client(project=project, credentials=creds, _http=session, client_options=options)
@@ -133,10 +146,14 @@ class GcpCollector:
         session = self._session(creds)
         self._first_token(creds, session)
         api = GcpApi(session, sink, self.endpoints)
-        projects = self.projects or self._visible_projects(api, sink)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(projects) or 1))) as pool:
-            for future in [pool.submit(self._project, api, creds, session, p, sink) for p in projects]:
-                future.result()
+        clients = GcpClients(creds, sink, api.endpoints, ca_bundle=self.ca_bundle, pool_size=max(self.max_workers * 2, 10))
+        try:
+            projects = self.projects or self._visible_projects(clients, sink)
+            with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(projects) or 1))) as pool:
+                for future in [pool.submit(self._project, api, clients, creds, session, p, sink) for p in projects]:
+                    future.result()
+        finally:
+            clients.close()
 
     @staticmethod
     def _first_token(creds: Any, session: Any) -> None:
@@ -158,45 +175,45 @@ class GcpCollector:
         except GoogleAuthError as exc:
             raise ConfigError(f"cannot obtain a GCP access token: {exc}") from exc
 
-    def _visible_projects(self, api: GcpApi, sink: CollectionSink) -> list[str]:
+    def _visible_projects(self, clients: GcpClients, sink: CollectionSink) -> list[str]:
+        client = clients.projects()
         try:
             return [
                 str(p["projectId"])
-                for p in api.pages("cloudresourcemanager:projects.search", "/v3/projects:search", "projects")
+                for p in gapic_call("cloudresourcemanager:projects.search", lambda: [
+                    to_rest(p) for p in client.search_projects(retry=None)])
                 if p.get("state", "ACTIVE") == "ACTIVE" and p.get("projectId")
             ]
         except ApiError as exc:
             sink.error(CollectionError(source="gcp", operation=exc.operation, message=f"cannot list projects: {exc}", incomplete=True))
             return []
 
-    def _project(self, api: GcpApi, creds: Any, session: Any, project: str, sink: CollectionSink) -> None:
+    def _project(self, api: GcpApi, clients: GcpClients, creds: Any, session: Any, project: str, sink: CollectionSink) -> None:
         sink.progress(f"gcp: scanning project {project}")
-        policy = self._guard(sink, project, "cloudresourcemanager:projects.getIamPolicy", lambda: api.call(
-            "cloudresourcemanager:projects.getIamPolicy",
-            f"/v3/projects/{project}:getIamPolicy",
-            json={"options": {"requestedPolicyVersion": 3}},
-        ))
+        projects = clients.projects()
+        policy = self._guard(sink, project, "cloudresourcemanager:projects.getIamPolicy", lambda: to_rest(projects.get_iam_policy(
+            request={"resource": f"projects/{project}", "options": {"requested_policy_version": 3}}, retry=None)))
         if policy is not None:
             sink.add(n.audit_trail(project, policy))
         tasks: list[Callable[[], bool | None]] = [
             lambda: self._storage(api, creds, session, project, policy, sink),
             lambda: self._identity(api, project, policy, sink),
-            lambda: self._network(api, project, sink),
-            lambda: self._notebooks(api, project, sink),
-            lambda: self._kms(api, project, sink),
+            lambda: self._network(clients, project, sink),
+            lambda: self._notebooks(clients, project, sink),
+            lambda: self._kms(clients, project, sink),
             *[(lambda r=region: self._endpoints(api, project, r, sink)) for region in self.regions],
         ]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks))) as pool:
             uses_vertex = any([f.result() for f in [pool.submit(t) for t in tasks]])
         if uses_vertex:
-            self._vertex_workspace(api, project, sink)
+            self._vertex_workspace(api, clients, project, sink)
 
     def _guard(
         self, sink: CollectionSink, project: str, operation: str, fn: Callable[[], Any], *, resource: str | None = None
     ) -> Any:
         """Run one API read; a failure becomes a CollectionError (incomplete when it is a list call)."""
         try:
-            return fn()
+            return gapic_call(operation, fn)
         except ApiError as exc:
             sink.error(
                 CollectionError(
@@ -283,37 +300,30 @@ class GcpCollector:
             return
         sink.add_all(n.project_roles(project, policy or {}, accounts or [], keys))
 
-    def _network(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
-        firewalls = self._guard(sink, project, "compute:firewalls.list", lambda: list(
-            api.pages("compute:firewalls.list", f"/compute/v1/projects/{project}/global/firewalls", "items")
-        ))
+    def _network(self, clients: GcpClients, project: str, sink: CollectionSink) -> None:
+        fw_client = clients.firewalls()
+        firewalls = self._guard(sink, project, "compute:firewalls.list", lambda: [
+            to_rest(f) for f in fw_client.list(project=project, retry=None)])
         for fw in firewalls or []:
             sink.add(n.firewall_rule(project, fw))
 
-        instances = self._guard(sink, project, "compute:instances.aggregatedList", lambda: self._aggregated(api, project))
+        instances = self._guard(sink, project, "compute:instances.aggregatedList", lambda: self._aggregated(clients, project))
         for inst in instances or []:
             # Instances are joined with firewall rules; unreadable rules leave the join empty.
             sink.add(n.compute_instance(project, inst, firewalls or []))
 
     @staticmethod
-    def _aggregated(api: GcpApi, project: str) -> list[dict[str, Any]]:
-        """aggregatedList answers a map zone -> {instances: [...]}, paged by pageToken."""
-        out: list[dict[str, Any]] = []
-        query: dict[str, Any] = {"returnPartialSuccess": "true"}
-        path = f"/compute/v1/projects/{project}/aggregated/instances"
-        while True:
-            data = api.call("compute:instances.aggregatedList", path, params=query)
-            for scoped in (data.get("items") or {}).values():
-                out.extend(scoped.get("instances") or [])
-            token = data.get("nextPageToken")
-            if not token:
-                return out
-            query["pageToken"] = token
+    def _aggregated(clients: GcpClients, project: str) -> list[dict[str, Any]]:
+        """aggregatedList answers zone -> {instances: [...]}; the pager follows pageToken. (The
+        client has no returnPartialSuccess: an unreachable zone fails the call, an error rather
+        than a silently shorter list.)"""
+        client = clients.instances()
+        return [to_rest(i) for _zone, scoped in client.aggregated_list(project=project, retry=None) for i in scoped.instances]
 
-    def _notebooks(self, api: GcpApi, project: str, sink: CollectionSink) -> bool:
-        items = self._guard(sink, project, "notebooks:instances.list", lambda: list(
-            api.pages("notebooks:instances.list", f"/v2/projects/{project}/locations/-/instances", "instances")
-        ))
+    def _notebooks(self, clients: GcpClients, project: str, sink: CollectionSink) -> bool:
+        client = clients.notebooks()
+        items = self._guard(sink, project, "notebooks:instances.list", lambda: [
+            to_rest(i) for i in client.list_instances(parent=f"projects/{project}/locations/-", retry=None)])
         for item in items or []:
             sink.add(n.workbench_instance(project, item))
         return bool(items)
@@ -326,19 +336,20 @@ class GcpCollector:
             sink.add(n.vertex_endpoint(project, item))
         return bool(items)
 
-    def _vertex_workspace(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+    def _vertex_workspace(self, api: GcpApi, clients: GcpClients, project: str, sink: CollectionSink) -> None:
         """Vertex AI in use here: is its API fenced by VPC Service Controls? Reads the project's
         organization (through its folders) and the organization's service perimeters."""
         resource = f"//aiplatform.googleapis.com/projects/{project}"
 
         def read() -> tuple[str | None, str | None, list[dict[str, Any]] | None]:
-            info = api.call("cloudresourcemanager:projects.get", f"/v3/projects/{project}")
+            info = gapic_call("cloudresourcemanager:projects.get", lambda: to_rest(
+                clients.projects().get_project(name=f"projects/{project}", retry=None)))
             number = str(info.get("name", "")).removeprefix("projects/") or None
             parent = str(info.get("parent") or "")
             for _ in range(12):  # folders nest at most 10 deep
                 if not parent.startswith("folders/"):
                     break
-                parent = str(api.call("cloudresourcemanager:folders.get", f"/v3/{parent}").get("parent") or "")
+                parent = str(gapic_call("cloudresourcemanager:folders.get", partial(_folder, clients, parent)).get("parent") or "")
             if not parent.startswith("organizations/"):
                 return number, None, []
             perimeters: list[dict[str, Any]] = []
@@ -354,21 +365,18 @@ class GcpCollector:
         else:
             sink.add(n.vertex_workspace(project, *found))
 
-    def _kms(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
-        locations = self._guard(sink, project, "cloudkms:locations.list", lambda: list(
-            api.pages("cloudkms:locations.list", f"/v1/projects/{project}/locations", "locations")
-        ))
+    def _kms(self, clients: GcpClients, project: str, sink: CollectionSink) -> None:
+        client = clients.kms()
+        locations = self._guard(sink, project, "cloudkms:locations.list", lambda: _locations(client, project))
 
         def in_location(loc: dict[str, Any]) -> None:
             loc_id = str(loc.get("locationId") or str(loc.get("name", "")).rsplit("/", 1)[-1])
-            rings = self._guard(sink, project, "cloudkms:keyRings.list", lambda: list(
-                api.pages("cloudkms:keyRings.list", f"/v1/projects/{project}/locations/{loc_id}/keyRings", "keyRings")
-            ))
+            rings = self._guard(sink, project, "cloudkms:keyRings.list", lambda: [
+                to_rest(r) for r in client.list_key_rings(parent=f"projects/{project}/locations/{loc_id}", retry=None)])
             for ring in rings or []:
                 ring_name = str(ring["name"])
-                keys = self._guard(sink, project, "cloudkms:cryptoKeys.list", partial(
-                    _all, api, "cloudkms:cryptoKeys.list", f"/v1/{ring_name}/cryptoKeys", "cryptoKeys"
-                ), resource=ring_name)
+                keys = self._guard(sink, project, "cloudkms:cryptoKeys.list", partial(_crypto_keys, client, ring_name),
+                                   resource=ring_name)
                 for key in keys or []:
                     if n.rotatable(key):
                         sink.add(n.kms_key(project, key))
@@ -377,8 +385,24 @@ class GcpCollector:
             list(pool.map(in_location, locations or []))
 
 
-def _all(api: GcpApi, operation: str, path: str, key: str) -> list[dict[str, Any]]:
-    return list(api.pages(operation, path, key))
+def _locations(client: Any, project: str) -> list[dict[str, Any]]:
+    """The locations mixin answers one page at a time (no pager)."""
+    out: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        page = client.list_locations(request={"name": f"projects/{project}", "page_token": token}, retry=None)
+        out.extend(to_rest(loc) for loc in page.locations)
+        token = page.next_page_token
+        if not token:
+            return out
+
+
+def _folder(clients: GcpClients, name: str) -> dict[str, Any]:
+    return to_rest(clients.folders().get_folder(name=name, retry=None))
+
+
+def _crypto_keys(client: Any, ring: str) -> list[dict[str, Any]]:
+    return [to_rest(k) for k in client.list_crypto_keys(parent=ring, retry=None)]
 
 
 def _pin_ca_bundle(session: Any, ca_bundle: str) -> None:
