@@ -276,26 +276,40 @@ def _config(pool: int) -> Any:
 # --- measured runs ----------------------------------------------------------------------
 
 
+# A fresh, small interpreter runs the measured command and reports its rusage. Measuring the
+# command straight from this process would be wrong: ru_maxrss survives exec, so a child forked
+# from a large parent starts with the parent's resident size.
+_RUSAGE_WRAPPER = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"exit": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss,
+               "cpu_s": usage.ru_utime + usage.ru_stime}, out)
+"""
+
+
 def measured(cmd: list[str], env: dict[str, str], log_path: Path) -> dict[str, Any]:
-    """Run a command; wall time, CPU seconds and peak RSS of that process (os.wait4)."""
+    """Run a command; wall time, CPU seconds and peak RSS of that process alone."""
+    usage_path = log_path.with_suffix(".rusage.json")
     start = time.perf_counter()
     with log_path.open("w") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
+        subprocess.run([sys.executable, "-c", _RUSAGE_WRAPPER, str(usage_path), *cmd],
+                       env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, check=False)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    usage = json.loads(usage_path.read_text())
     return {
         "wall_s": round(wall, 2),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "exit_code": proc.returncode,
+        "cpu_s": round(usage["cpu_s"], 2),
+        "peak_rss_mb": round(usage["maxrss_kb"] / 1024, 1),
+        "exit_code": usage["exit"],
     }
 
 
 def run_auditor(server: MotoServer, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     out = work / "auditor-out"
     cmd = [str(REPO / ".venv/bin/auditor"), "scan", "aws", "--regions", REGION, "--format", "json",
-           "--output-dir", str(out), "--fail-on", "none", "--allow-partial", "--quiet"]
+           "--output-dir", str(out), "--fail-on", "none", "--allow-partial", "--quiet", "--no-store"]
     before = server.requests()
     stats = measured(cmd, client_env(server.url), work / "auditor.log")
     stats["server_requests"] = server.requests() - before
@@ -391,7 +405,7 @@ def engine_alone(result: dict[str, Any], work: Path, target: int = 100_000) -> d
     path.write_text(json.dumps(inventory))
     out = work / "evaluate-out"
     cmd = [str(REPO / ".venv/bin/auditor"), "evaluate", str(path), "--format", "json", "--output-dir", str(out),
-           "--fail-on", "none", "--quiet"]
+           "--fail-on", "none", "--quiet", "--no-store"]
     stats = measured(cmd, {**os.environ}, work / "evaluate.log")
     produced = json.loads(sorted(out.glob("*.json"))[-1].read_text())
     stats.update(resources=len(items), findings=len(produced["findings"]), command="auditor evaluate inventory-100k.json --format json")
@@ -452,6 +466,15 @@ def main() -> int:
                 log(f"prowler: {theirs['wall_s']} s, {theirs['server_requests']} requests")
             except (OSError, subprocess.CalledProcessError) as exc:
                 figures["prowler"] = {"error": f"{type(exc).__name__}: {exc}"}
+            # The machine's load drifts over a long run: scan and measure the ceiling once more
+            # after Prowler, so each tool has a neighbour measured under similar conditions.
+            log("auditor scan again, and the emulator rate again")
+            rate_after = emulator_rate(session, args.buckets)
+            again, _ = run_auditor(server, args.work)
+            again["emulator_requests_per_s"] = round(rate_after, 1)
+            again["emulator_floor_s"] = round(again["server_requests"] / rate_after, 2)
+            again["vs_emulator_floor"] = round(again["wall_s"] / again["emulator_floor_s"], 2)
+            figures["auditor_after_prowler"] = again
     finally:
         server.stop()
 
