@@ -68,7 +68,7 @@ def write_reports(
     output: Path | None = None,
     force: bool = False,
 ) -> list[Path]:
-    """Write each format. ``--output-dir`` gets ``auditor-<scope>-<UTC time>.<ext>`` files and
+    """Write each format. ``--output-dir`` gets ``auditor-<scope>-<UTC time, ms>.<ext>`` files and
     never overwrites an earlier scan's; ``--output`` is one exact path (refused if it exists,
     unless ``force``)."""
     written: list[Path] = []
@@ -82,9 +82,9 @@ def write_reports(
         return [output]
     directory = output_dir or Path("auditor-output")
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = result.scan.started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if result.scan.started else (
-        datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    )
+    started = (result.scan.started or datetime.now(UTC)).astimezone(UTC)
+    # Milliseconds keep two scans in the same second apart and in chronological name order.
+    stamp = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
     base = f"auditor-{_safe(result.scan.scope)}-{stamp}"
     for fmt in formats:
         ext = reporter(fmt).EXTENSION
