@@ -53,10 +53,7 @@ def test_check_fixture(check_id: str, case: dict[str, Any] | None) -> None:
 
         ctx = CheckContext(now=FIXED_NOW, options=ctx.options, advisories=AdvisoryDB.load_default())
     resource = _resource(case["resource"])
-    if not spec.applies_to(resource):
-        results = []
-    else:
-        results = spec.run(resource, ctx)
+    results = spec.run(resource, ctx) if spec.applies_to(resource) else []
     statuses = [r.status.value for r in results]
     expect = case["expect"]
     expected = [] if expect == "none" else (expect if isinstance(expect, list) else [expect])
