@@ -28,11 +28,17 @@ def test_account_block_public_access_closes_public_buckets(aws: None) -> None:
     populate(session)
     flags = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
     session.client("s3control").put_public_access_block(AccountId="123456789012", PublicAccessBlockConfiguration=flags)
-    b = by_name(scan(session), Bucket)
+    sink = scan(session)
+    b = by_name(sink, Bucket)
     for name in ("acme-ml-feature-store", "acme-ml-model-artifacts"):
-        assert b[name].public_read is False
+        assert b[name].public_read is False and b[name].public_write is False
         assert b[name].public_access_block is True
         assert "account" in (b[name].public_access_block_detail or "")
+    # With everything blocked at account level, bucket ACLs and bucket blocks are not read.
+    assert sink.api_calls["s3control:GetPublicAccessBlock"] == 1
+    assert sink.api_calls["s3:GetBucketAcl"] == 0 and sink.api_calls["s3:GetPublicAccessBlock"] == 0
+    # The other settings still are.
+    assert b["acme-ml-feature-store"].acls_enabled is True and b["acme-ml-training-data"].versioning is True
 
 
 def test_no_trail_and_empty_account(aws: None) -> None:

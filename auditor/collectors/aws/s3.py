@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.analysis.iam_policy import denies_insecure_transport, normalize_policy
-from auditor.analysis.s3_access import fold_public_access
+from auditor.analysis.s3_access import BLOCK_FLAGS, fold_public_access
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import Bucket, Encryption, Ref
 
@@ -198,8 +198,12 @@ class S3Collection:
         self.account_block: Answer = None
 
     def start(self) -> None:
-        self.scan.tasks.submit("s3 account block", self._account_block)
         self.scan.tasks.submit("s3 list", self._list)
+
+    def _account_fully_blocked(self) -> bool:
+        return isinstance(self.account_block, dict) and all(
+            (self.account_block.get("PublicAccessBlockConfiguration") or {}).get(f) for f in BLOCK_FLAGS
+        )
 
     def _account_block(self) -> None:
         response, failure = self.scan.call(
@@ -215,6 +219,9 @@ class S3Collection:
             self.account_block = ABSENT
 
     def _list(self) -> None:
+        # The account level first: when it blocks everything, no bucket's ACL or own block can
+        # make it public, and two calls per bucket are saved.
+        self._account_block()
         buckets, _ = self.scan.pages("s3", self.scan.home_region, "ListBuckets", "Buckets")
         wanted = set(self.scan.regions)
         for item in buckets or []:
@@ -232,15 +239,21 @@ class S3Collection:
         if raw.region is not None and raw.region not in wanted:
             return
         region = raw.region or scan.home_region
-        raw.acl = _answer(scan, region, "GetBucketAcl", name, set(), Bucket=name)
+        account_blocks_all = self._account_fully_blocked()
+        if account_blocks_all:
+            raw.acl = {"Grants": [], "Skipped": "account-level Block Public Access ignores ACLs"}
+            raw.public_access_block = ABSENT
+        else:
+            raw.acl = _answer(scan, region, "GetBucketAcl", name, set(), Bucket=name)
         raw.policy = _answer(scan, region, "GetBucketPolicy", name, {"NoSuchBucketPolicy"}, Bucket=name)
         if isinstance(raw.policy, dict):  # no policy, nothing for S3 to judge
             raw.policy_status = _answer(
                 scan, region, "GetBucketPolicyStatus", name, {"NoSuchBucketPolicy"}, Bucket=name
             )
-        raw.public_access_block = _answer(
-            scan, region, "GetPublicAccessBlock", name, {"NoSuchPublicAccessBlockConfiguration"}, Bucket=name
-        )
+        if not account_blocks_all:
+            raw.public_access_block = _answer(
+                scan, region, "GetPublicAccessBlock", name, {"NoSuchPublicAccessBlockConfiguration"}, Bucket=name
+            )
         raw.encryption = _answer(
             scan, region, "GetBucketEncryption", name, {"ServerSideEncryptionConfigurationNotFoundError"}, Bucket=name
         )
