@@ -108,7 +108,7 @@ class Engine:
 
     def _finding(self, spec: CheckSpec, resource: Resource, result: Result) -> Finding:
         ref = resource.ref
-        # model_construct: every value here is already typed; validation would only cost time.
+        # model_construct keeps the shared per-check values (controls) shared: one copy per check, not per finding.
         return Finding.model_construct(
             check_id=spec.id,
             title=spec.title,

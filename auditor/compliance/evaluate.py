@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from itertools import chain, islice
 from typing import Any
 
 from auditor.compliance.model import Control, Framework
@@ -43,19 +44,43 @@ def control_status(control: Control, counts: Mapping[str, int]) -> str:
     return "not_assessed"
 
 
-def evaluate_control(framework: Framework, control: Control, findings: Sequence[Finding]) -> ControlResult:
-    counts: Counter[str] = Counter()
-    buckets: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
+class CheckTally:
+    """One check's findings counted by outcome and grouped for evidence, computed once per scope
+    so that a check shared by many controls is not walked again for each of them."""
+
+    __slots__ = ("counts", "groups")
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.groups: dict[str, list[Finding]] = defaultdict(list)
+
+    def add(self, finding: Finding) -> None:
         bucket = _bucket(finding)
-        counts[bucket] += 1
-        group = "problem" if bucket in ("unknown", "error") else bucket
-        buckets[group].append(finding)
+        self.counts[bucket] += 1
+        self.groups["problem" if bucket in ("unknown", "error") else bucket].append(finding)
+
+
+def tally(findings: Sequence[Finding]) -> dict[str, CheckTally]:
+    tallies: dict[str, CheckTally] = defaultdict(CheckTally)
+    for finding in findings:
+        tallies[finding.check_id].add(finding)
+    return tallies
+
+
+def evaluate_control(
+    framework: Framework, control: Control, findings: Sequence[Finding] | Mapping[str, CheckTally]
+) -> ControlResult:
+    tallies = findings if isinstance(findings, Mapping) else tally(findings)
+    mine = [tallies[c] for c in control.checks if c in tallies]
+    counts: Counter[str] = Counter()
+    for t in mine:
+        counts.update(t.counts)
     evidence: list[ControlEvidence] = []
     omitted = 0
     for group in ("fail", "problem", "suppressed", "pass"):
-        items = buckets.get(group, [])
-        omitted += max(0, len(items) - EVIDENCE_LIMIT)
+        total = sum(len(t.groups.get(group, ())) for t in mine)
+        items = list(islice(chain.from_iterable(t.groups.get(group, ()) for t in mine), EVIDENCE_LIMIT))
+        omitted += total - len(items)
         evidence.extend(
             ControlEvidence(
                 check_id=f.check_id,
@@ -65,7 +90,7 @@ def evaluate_control(framework: Framework, control: Control, findings: Sequence[
                 fingerprint=f.fingerprint,
                 suppressed=f.suppressed,
             )
-            for f in items[:EVIDENCE_LIMIT]
+            for f in items
         )
     return ControlResult(
         framework=framework.framework,
@@ -112,6 +137,7 @@ def evaluate_frameworks(
     scopes = scopes or {}
     controls: list[ControlResult] = []
     summaries: list[FrameworkSummary] = []
+    everything: dict[str, CheckTally] | None = None  # shared by every unscoped framework
     for framework in frameworks:
         scope = Scope.from_config(framework.framework, scopes.get(framework.framework))
         if scope.everything:
@@ -121,13 +147,13 @@ def evaluate_frameworks(
             ids = scope.select(resources)
             scoped = [f for f in findings if f.resource_id in ids]
             in_scope = len(ids)
-        by_check: dict[str, list[Finding]] = defaultdict(list)
-        for finding in scoped:
-            by_check[finding.check_id].append(finding)
-        results = [
-            evaluate_control(framework, control, [f for c in control.checks for f in by_check.get(c, ())])
-            for control in framework.controls
-        ]
+        if scope.everything:
+            if everything is None:
+                everything = tally(scoped)
+            tallies = everything
+        else:
+            tallies = tally(scoped)
+        results = [evaluate_control(framework, control, tallies) for control in framework.controls]
         controls.extend(results)
         summaries.append(summarize(framework, results, scope, in_scope))
     return controls, summaries
