@@ -366,7 +366,7 @@ def run_demo(output_dir: Path, *, formats: Sequence[str] = ("html", "json"), qui
         [*sink.errors, *extra_errors],
         calls,
         sources=["aws", *[s for s in extra_sources if s != "aws"]],
-        scope=f"demo-{collector.scope()}",
+        scope="demo-" + "-".join(["aws", *sorted(s for s in extra_sources if s != "aws")]),
         options=options,
         started=started,
     )
