@@ -388,7 +388,7 @@ def prowler_found(findings: list[dict[str, Any]], planted: dict[str, set[str]]) 
 def engine_alone(result: dict[str, Any], work: Path, target: int = 100_000) -> dict[str, Any]:
     """Replicate the scanned inventory to ``target`` resources and time ``auditor evaluate``."""
     base = result["inventory"]
-    items = []
+    items: list[dict[str, Any]] = []
     n = 0
     while len(items) < target:
         for item in base:
