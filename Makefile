@@ -26,6 +26,7 @@ demo: $(VENV)/.demo-installed
 # Ray, Azurite...) are installed by scripts/setup.d/*.sh, each idempotent and cached.
 test: $(VENV)/.test-installed
 	bash scripts/test-setup.sh
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
