@@ -181,3 +181,15 @@ def test_store_file_is_created_with_parent_folders(tmp_path: Path) -> None:
     open_store(normalise_url(str(path))).close()
     assert path.exists()
     assert os.path.getsize(path) > 0
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    """Opening a current store skips Alembic by comparing with SCHEMA_HEAD: keep them equal."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from auditor import store as store_module
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "store_migrations"))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == store_module.SCHEMA_HEAD
