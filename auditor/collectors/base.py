@@ -7,6 +7,7 @@ sees an SDK object.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -15,6 +16,20 @@ from typing import ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from auditor.resources import Resource
+
+
+def require_modules(modules: Iterable[str], message: str) -> None:
+    """Fail with a ConfigError (exit 2) naming the pip extra when an optional SDK is missing,
+    without importing it (the check runs before any scan work)."""
+    from auditor.config import ConfigError
+
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            raise ConfigError(message)
 
 
 class CollectionError(BaseModel):

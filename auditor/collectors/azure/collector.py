@@ -6,7 +6,6 @@ side by side.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -14,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 from auditor.collectors.azure import normalize as n
 from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
-from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.base import CollectionError, CollectionSink, require_modules
 from auditor.config import ConfigError
 from auditor.resources import Bucket
 
@@ -50,13 +49,7 @@ CLIENT_MODULES = (
 
 
 def require_sdk() -> None:
-    for module in ("azure.core", "azure.mgmt.core", "azure.identity", *CLIENT_MODULES):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            raise ConfigError(MISSING_EXTRA)
+    require_modules(("azure.core", "azure.mgmt.core", "azure.identity", *CLIENT_MODULES), MISSING_EXTRA)
 
 
 class AzureCollector:

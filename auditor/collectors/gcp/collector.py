@@ -11,13 +11,12 @@ services too.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, ClassVar
 
-from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.base import CollectionError, CollectionSink, require_modules
 from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
 from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
@@ -59,13 +58,7 @@ CLIENT_MODULES = (
 
 
 def require_sdk() -> None:
-    for module in ("google.auth", "google.cloud.storage", "requests", *CLIENT_MODULES):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            raise ConfigError(MISSING_EXTRA)
+    require_modules(("google.auth", "google.cloud.storage", "requests", *CLIENT_MODULES), MISSING_EXTRA)
 
 
 class GcpCollector:
