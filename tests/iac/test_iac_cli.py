@@ -132,3 +132,15 @@ def test_inline_ignore_and_ci_formats(tmp_path: Path) -> None:
 def test_missing_path_is_usage_error(tmp_path: Path) -> None:
     proc = auditor(str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 2
+
+
+def test_a_folder_without_iac_files_is_reported_not_silently_green(tmp_path: Path) -> None:
+    from auditor.collectors.base import CollectionSink
+    from auditor.collectors.iac import IacCollector
+
+    (tmp_path / "README.md").write_text("no infrastructure here\n")
+    sink = CollectionSink()
+    IacCollector([str(tmp_path)]).collect(sink)
+    assert sink.resources == []
+    assert [e.message for e in sink.errors] == [f"no Terraform or CloudFormation files found under {tmp_path}"]
+    assert not sink.errors[0].incomplete

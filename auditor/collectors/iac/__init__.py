@@ -53,6 +53,11 @@ class IacCollector:
             if not path.exists():
                 on_error(f"{path}: no such file or directory", str(path), None, True)
         found = discover([p for p in self.paths if p.exists()])
+        if not any(found.of(kind) for kind in ("terraform", "terraform_json", "plan", "cloudformation")):
+            # Not incomplete (nothing failed to parse), but never a silent green run: a CI job
+            # pointed at the wrong folder sees this in every report.
+            names = ", ".join(str(p) for p in self.paths)
+            on_error(f"no Terraform or CloudFormation files found under {names}", names, None, False)
         resources: list[IacResource] = []
         tf_files = found.of("terraform") + found.of("terraform_json")
         if tf_files:
