@@ -16,6 +16,7 @@ from typing import Any
 from auditor.analysis import iam_policy, s3_access
 from auditor.analysis.secrets import find_secrets
 from auditor.collectors.iac.mappers.common import (
+    ByType,
     as_bool,
     as_str,
     blocks,
@@ -89,15 +90,10 @@ def block_flags(attrs: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-class AwsTerraform:
+class AwsTerraform(ByType):
     def __init__(self, resources: list[IacResource], own_accounts: Sequence[str] = ()) -> None:
+        super().__init__(resources)
         self.own_accounts = frozenset(own_accounts)
-        self.by_type: dict[str, list[IacResource]] = {}
-        for res in resources:
-            self.by_type.setdefault(res.type, []).append(res)
-
-    def of(self, rtype: str) -> list[IacResource]:
-        return self.by_type.get(rtype, [])
 
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [self.buckets, self.roles, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.collectors.iac.mappers.common import (
+    ByType,
     as_bool,
     as_str,
     blocks,
@@ -49,15 +50,7 @@ def attr(attrs: dict[str, Any], *names: str, default: Any = None) -> Any:
     return default
 
 
-class AzureTerraform:
-    def __init__(self, resources: list[IacResource]) -> None:
-        self.by_type: dict[str, list[IacResource]] = {}
-        for res in resources:
-            self.by_type.setdefault(res.type, []).append(res)
-
-    def of(self, rtype: str) -> list[IacResource]:
-        return self.by_type.get(rtype, [])
-
+class AzureTerraform(ByType):
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [
             self.storage, self.workspaces, self.compute_instances, self.nsgs,

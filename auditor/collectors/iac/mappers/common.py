@@ -96,3 +96,15 @@ def index_by_name(resources: list[IacResource], attr: str) -> dict[str, list[str
         if isinstance(value, str):
             out.setdefault(value, []).append(res.address)
     return out
+
+
+class ByType:
+    """A project's IaC resources indexed by resource type: the base of each cloud's mapper."""
+
+    def __init__(self, resources: list[IacResource]) -> None:
+        self.by_type: dict[str, list[IacResource]] = {}
+        for res in resources:
+            self.by_type.setdefault(res.type, []).append(res)
+
+    def of(self, rtype: str) -> list[IacResource]:
+        return self.by_type.get(rtype, [])

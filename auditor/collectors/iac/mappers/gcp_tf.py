@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.analysis.secrets import find_secrets
 from auditor.collectors.iac.mappers.common import (
+    ByType,
     as_bool,
     as_str,
     blocks,
@@ -51,15 +52,7 @@ def _public(members: list[Any] | None) -> list[str] | None:
     return sorted({m for m in members if isinstance(m, str) and m in PUBLIC_MEMBERS})
 
 
-class GcpTerraform:
-    def __init__(self, resources: list[IacResource]) -> None:
-        self.by_type: dict[str, list[IacResource]] = {}
-        for res in resources:
-            self.by_type.setdefault(res.type, []).append(res)
-
-    def of(self, rtype: str) -> list[IacResource]:
-        return self.by_type.get(rtype, [])
-
+class GcpTerraform(ByType):
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [self.buckets, self.bindings, self.notebooks, self.firewalls, self.keys]
 
