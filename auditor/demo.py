@@ -346,6 +346,7 @@ def run_demo(output_dir: Path, *, formats: Sequence[str] = ("html", "json"), qui
     import boto3
 
     from auditor.collectors.aws import AwsCollector
+    from auditor.console import Progress
     from auditor.engine import collect
     from auditor.pipeline import ScanOptions, evaluate_resources
     from auditor.reports import write_reports
@@ -355,7 +356,8 @@ def run_demo(output_dir: Path, *, formats: Sequence[str] = ("html", "json"), qui
         session = boto3.Session(region_name=DEMO_REGIONS[0])
         populate(session, DEMO_REGIONS[0])
         collector = AwsCollector(session, regions=list(DEMO_REGIONS))
-        sink = collect([collector], progress=None if quiet else _say)
+        with Progress(quiet=quiet) as progress:
+            sink = collect([collector], progress=progress)
     extra, extra_errors, extra_calls, extra_sources = bundled_inventories()
     calls = dict(sink.api_calls)
     for op, n in extra_calls.items():
@@ -377,8 +379,3 @@ def run_demo(output_dir: Path, *, formats: Sequence[str] = ("html", "json"), qui
         paths += write_reports(result, [fmt], output=path, force=True)
     return result, paths
 
-
-def _say(message: str) -> None:
-    import sys
-
-    print(message, file=sys.stderr)

@@ -73,7 +73,7 @@ def _ran_by() -> str:
         return socket.gethostname()
 
 
-def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> tuple[list[Finding], BaselineChanges]:
+def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> BaselineChanges:
     """Mark failures already present in the baseline so they do not fail the build."""
     try:
         baseline = ScanResult.load(baseline_path)
@@ -88,7 +88,7 @@ def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> t
         resolved=sorted(before - now),
         unchanged=len(now & before),
     )
-    return list(findings), changes
+    return changes
 
 
 def evaluate_resources(
@@ -120,7 +120,7 @@ def evaluate_resources(
     findings = engine.evaluate(linked)
     changes = None
     if options.baseline is not None:
-        findings, changes = compare_with_baseline(findings, options.baseline)
+        changes = compare_with_baseline(findings, options.baseline)
     controls, summaries = compliance.evaluate(findings, linked, frameworks, cfg.framework_scopes)
     all_errors = list(errors) + [
         CollectionError(
@@ -165,10 +165,8 @@ def _advisories_if_needed(registry: Registry) -> object | None:
     """Load the advisory data only when a check that needs it will run."""
     if not any(spec.id in ("service_vulnerable_version", "dependency_vulnerable") for spec in registry):
         return None
-    try:
-        from auditor.advisories import AdvisoryDB
-    except ImportError:
-        return None
+    from auditor.advisories import AdvisoryDB
+
     return AdvisoryDB.load_default()
 
 

@@ -158,13 +158,7 @@ def report_cmd(
 
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that feature is not built yet
-                continue
-            raise
-        module.register(cli, scan)
+        importlib.import_module(name).register(cli, scan)
 
 
 _register_commands()
