@@ -48,6 +48,9 @@ def service_unauthenticated(service: Service) -> Result:
     "treat the host as possibly compromised if it has been reachable.",
 )
 def service_code_execution_exposed(service: Service) -> Result:
+    if service.service is None:
+        # runs_code comes from the fingerprint: an unidentified service is not known to be safe.
+        return unknown(f"{service.url}: the service could not be identified, so whether its API runs code is unknown")
     if not service.runs_code:
         return passed(f"{_name(service)}'s API does not run submitted code")
     if service.auth_required is None:
