@@ -253,20 +253,60 @@ def trust_analysis(doc: dict[str, Any] | str | None, own_account: str | None = N
     return TrustAnalysis(trusts_any_principal=bool(any_reasons), detail=detail, untrusted_accounts=untrusted)
 
 
+# Probes for statements written with NotAction / NotResource: such a statement grants
+# everything it does not exclude, so it is judged by what it still grants.
+_IAM_ESCALATION_ACTIONS = ("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreateUser", "iam:CreatePolicyVersion", "iam:PassRole")
+_IAM_RESOURCES = (
+    "arn:aws:iam::000000000000:role/probe",
+    "arn:aws:iam::000000000000:user/probe",
+    "arn:aws:iam::000000000000:policy/probe",
+)
+_S3_DATA_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy")
+_S3_RESOURCES = ("arn:aws:s3:::probe-bucket", "arn:aws:s3:::probe-bucket/probe-key")
+
+
+def _resource_matches(patterns: Iterable[str], resource: str) -> bool:
+    return any(fnmatchcase(resource, p) for p in patterns)
+
+
+def _covers_resources(stmt: dict[str, Any], probes: Sequence[str]) -> bool:
+    """The statement applies to every resource like ``probes``: ``Resource: *`` or a NotResource
+    that excludes none of them."""
+    if "Resource" in stmt:
+        return "*" in stmt["Resource"]
+    if "NotResource" in stmt:
+        return not any(_resource_matches(stmt["NotResource"], r) for r in probes)
+    return False
+
+
+def _not_action_detail(stmt: dict[str, Any]) -> str:
+    name = stmt.get("Sid") or "a statement"
+    where = "Resource *" if "Resource" in stmt else f"NotResource {', '.join(stmt.get('NotResource', []))}"
+    return f"{name} allows every action except {', '.join(stmt['NotAction'])} on {where}"
+
+
 def admin_analysis(
     docs: Sequence[dict[str, Any] | str], managed_policy_arns: Iterable[str] = ()
 ) -> tuple[bool, str | None]:
-    """Full admin: AdministratorAccess attached, or an Allow of ``*`` on ``*`` in any document."""
+    """Full admin: AdministratorAccess attached, or an Allow of ``*`` on ``*`` in any document.
+
+    ``Allow NotAction [...]`` is everything but the listed actions: admin when IAM itself is not
+    among the exclusions (so ``PowerUserAccess``, which excludes ``iam:*``, is not). A
+    ``NotResource`` that excludes no IAM resource counts as every resource.
+    """
     for arn in managed_policy_arns:
         if arn in ADMIN_MANAGED_POLICIES:
             return True, "managed policy AdministratorAccess"
     for doc in docs:
         for stmt in _statements(doc):
-            if not _is_allow(stmt) or "Action" not in stmt:
+            if not _is_allow(stmt) or not _covers_resources(stmt, _IAM_RESOURCES):
                 continue
-            if any(a in ("*", "*:*") for a in stmt["Action"]) and "*" in stmt.get("Resource", []):
-                name = stmt.get("Sid") or "a statement"
-                return True, f"{name} allows Action * on Resource *"
+            name = stmt.get("Sid") or "a statement"
+            if "Action" in stmt and any(a in ("*", "*:*") for a in stmt["Action"]):
+                where = "Resource *" if "Resource" in stmt else f"NotResource {', '.join(stmt['NotResource'])}"
+                return True, f"{name} allows Action * on {where}"
+            if "NotAction" in stmt and len(_allowed_actions(stmt, _IAM_ESCALATION_ACTIONS)) == len(_IAM_ESCALATION_ACTIONS):
+                return True, _not_action_detail(stmt)
     return False, None
 
 
@@ -274,16 +314,28 @@ _S3_ALL_RESOURCES = ("*", "arn:aws:s3:::*", "arn:aws:s3:::*/*")
 
 
 def wildcard_data_analysis(docs: Sequence[dict[str, Any] | str]) -> tuple[bool, str | None]:
-    """``s3:*`` (full data access) allowed on every bucket: the careless ML execution role."""
+    """``s3:*`` (full data access) allowed on every bucket: the careless ML execution role.
+
+    An ``Allow NotAction [...]`` that excludes no S3 data action grants ``s3:*`` as well, and a
+    ``NotResource`` that excludes no bucket covers every bucket. (``Action: *`` is left to
+    ``admin_analysis``.)
+    """
     for doc in docs:
         for stmt in _statements(doc):
-            if not _is_allow(stmt) or "Action" not in stmt:
+            if not _is_allow(stmt):
                 continue
-            if not any(a.lower() == "s3:*" for a in stmt["Action"]):
-                continue
-            resources = stmt.get("Resource", [])
-            if any(r in _S3_ALL_RESOURCES for r in resources):
-                return True, f"allows s3:* on {', '.join(r for r in resources if r in _S3_ALL_RESOURCES)}"
+            if "Action" in stmt:
+                if not any(a.lower() == "s3:*" for a in stmt["Action"]):
+                    continue
+                resources = stmt.get("Resource", [])
+                if any(r in _S3_ALL_RESOURCES for r in resources):
+                    return True, f"allows s3:* on {', '.join(r for r in resources if r in _S3_ALL_RESOURCES)}"
+                if "NotResource" in stmt and _covers_resources(stmt, _S3_RESOURCES):
+                    return True, f"allows s3:* on every bucket but {', '.join(stmt['NotResource'])}"
+            elif "NotAction" in stmt:
+                granted = _allowed_actions(stmt, _S3_DATA_ACTIONS)
+                if len(granted) == len(_S3_DATA_ACTIONS) and _covers_resources(stmt, _S3_RESOURCES):
+                    return True, _not_action_detail(stmt)
     return False, None
 
 
