@@ -24,6 +24,9 @@ class Unknown:
     reason: str
     refs: frozenset[str] = field(default_factory=frozenset)
     partial: str | None = None
+    # The resource whose attribute this is (``aws_s3_bucket.x.bucket`` when the name has a
+    # ``random_id`` suffix): joins follow the reference itself, not only the resolved value.
+    owner: str | None = None
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
@@ -82,8 +85,11 @@ class ResObj:
         if name in self.computed:
             return self.computed[name]
         if name in self.attrs and self.attrs[name] is not None:
-            return self.attrs[name]
-        return Unknown(f"{self.address}.{name} is known only after apply", frozenset({self.address}))
+            value = self.attrs[name]
+            if isinstance(value, Unknown):
+                return Unknown(value.reason, value.refs | {self.address}, value.partial, owner=self.address)
+            return value
+        return Unknown(f"{self.address}.{name} is known only after apply", frozenset({self.address}), owner=self.address)
 
 
 def with_placeholders(value: Any) -> Any:

@@ -82,6 +82,8 @@ def targets(value: Any, by_name: dict[str, list[str]], addresses: set[str]) -> l
         if value in by_name:
             return by_name[value]
         return [a for a in addresses if value == a] or []
+    if isinstance(value, Unknown) and value.owner in addresses:
+        return [value.owner]  # ``aws_s3_bucket.x.bucket``: that bucket, whatever its name renders to
     refs = collect_refs(value)
     hit = [a for a in addresses if a in refs]
     if hit:
