@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from auditor.findings import Finding, Severity
+from auditor.reports.text_escape import markdown_text as _md
+from auditor.reports.text_escape import slack_text as _slack
 from auditor.result import ScanResult
 
 _CONTROL_RANK = {"pass": 2, "incomplete": 1, "fail": 0}
@@ -158,16 +160,12 @@ def to_json(diff: ScanDiff) -> str:
     return json.dumps(data, indent=2)
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _md_rows(items: list[FindingChange], limit: int) -> list[str]:
     lines = ["| severity | check | resource | account | region |", "|---|---|---|---|---|"]
     for c in items[:limit]:
         lines.append(
-            f"| {c.severity.value} | `{c.check_id}` | {_md_escape(c.resource_name or c.resource_id)} "
-            f"| {c.account or ''} | {c.region or ''} |"
+            f"| {c.severity.value} | `{c.check_id}` | {_md(c.resource_name or c.resource_id)} "
+            f"| {_md(c.account or '')} | {_md(c.region or '')} |"
         )
     if len(items) > limit:
         lines.append(f"\n… and {len(items) - limit} more")
@@ -177,10 +175,10 @@ def _md_rows(items: list[FindingChange], limit: int) -> list[str]:
 def to_markdown(diff: ScanDiff, limit: int = 50) -> str:
     n = diff.counts()
     lines = [
-        f"## Auditor: changes in `{_md_escape(diff.new.scope)}`",
+        f"## Auditor: changes in {_md(diff.new.scope)}",
         "",
-        f"Scan `{diff.new.id}` ({diff.new.started:%Y-%m-%d %H:%M} UTC) against "
-        f"`{diff.old.id}` ({diff.old.started:%Y-%m-%d %H:%M} UTC).",
+        f"Scan {_md(diff.new.id)} ({diff.new.started:%Y-%m-%d %H:%M} UTC) against "
+        f"{_md(diff.old.id)} ({diff.old.started:%Y-%m-%d %H:%M} UTC).",
         "",
         f"**{n['new']} new**, **{n['resolved']} resolved**, {n['still_open']} still open; "
         f"{n['regressions']} control regressions.",
@@ -191,7 +189,7 @@ def to_markdown(diff: ScanDiff, limit: int = 50) -> str:
     if diff.regressions:
         lines += ["", "### Control regressions", "", "| framework | control | before | after |", "|---|---|---|---|"]
         for r in diff.regressions:
-            lines.append(f"| {r.framework} | {r.control_id} {_md_escape(r.title)} | {r.before} | {r.after} |")
+            lines.append(f"| {_md(r.framework)} | {_md(r.control_id)} {_md(r.title)} | {r.before} | {r.after} |")
     return "\n".join(lines) + "\n"
 
 
@@ -199,14 +197,16 @@ def to_slack(diff: ScanDiff, limit: int = 10) -> dict[str, object]:
     """A Slack-compatible incoming-webhook payload: ``text`` plus a few mrkdwn blocks."""
     n = diff.counts()
     headline = (
-        f"Auditor {diff.new.scope}: {n['new']} new, {n['resolved']} resolved, "
+        f"Auditor {_slack(diff.new.scope)}: {n['new']} new, {n['resolved']} resolved, "
         f"{n['still_open']} still open, {n['regressions']} control regressions"
     )
     blocks: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*"}}]
     for title, items in (("New failures", diff.new_findings), ("Resolved", diff.resolved)):
         if not items:
             continue
-        body = "\n".join(f"• `{c.severity.value}` {c.check_id}: {c.resource_name or c.resource_id}" for c in items[:limit])
+        body = "\n".join(
+            f"• `{c.severity.value}` {_slack(c.check_id)}: {_slack(c.resource_name or c.resource_id)}" for c in items[:limit]
+        )
         if len(items) > limit:
             body += f"\n… and {len(items) - limit} more"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"}})

@@ -1,7 +1,8 @@
 """CSV: one row per finding and control (a finding mapped to no control gets one row).
 
-Cells that a spreadsheet would read as a formula (=, +, -, @, tab, CR) are prefixed with an
-apostrophe: resource names come from outside and must not run as formulas.
+Every cell goes through ``csv_cell``: line breaks folded to spaces, then a cell that a spreadsheet
+would read as a formula (=, +, -, @) prefixed with an apostrophe. Resource names come from
+outside and must neither run as formulas nor split a row.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from auditor.reports.text_escape import csv_cell
 from auditor.result import ScanResult
 
 EXTENSION = ".csv"
@@ -18,13 +20,6 @@ COLUMNS = [
     "suppression_expires", "resource_id", "resource_name", "resource_kind", "provider", "cloud", "account",
     "region", "path", "line", "message", "remediation", "fingerprint",
 ]
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 def render(result: ScanResult) -> str:
@@ -40,5 +35,5 @@ def render(result: ScanResult) -> str:
         ]
         pairs = [(fw, c) for fw, ids in sorted(f.controls.items()) for c in ids] or [("", "")]
         for framework, control in pairs:
-            writer.writerow([_cell(v) for v in (framework, control, *base)])
+            writer.writerow([csv_cell(v) for v in (framework, control, *base)])
     return out.getvalue()

@@ -3,22 +3,14 @@ top failures and, with a baseline, the new ones. Long lists are cut with a note.
 
 from __future__ import annotations
 
-import re
-
 from auditor.findings import Finding
 from auditor.reports._common import SEVERITY_ORDER, failure_sort_key, location
+from auditor.reports.text_escape import markdown_text as esc
 from auditor.result import ScanResult
 
 EXTENSION = ".md"
 TOP_N = 10
 MAX_CHARS = 60_000  # GitHub comments stop at 65,536 characters
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
-
-
-def esc(text: str) -> str:
-    """Text that renders literally: no markup, no HTML, no table breaks."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _pct(value: float | None) -> str:

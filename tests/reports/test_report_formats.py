@@ -108,7 +108,7 @@ def test_csv_one_row_per_finding_and_control(result: ScanResult) -> None:
 
 
 def test_csv_neutralises_formulas() -> None:
-    from auditor.reports.csv_report import _cell
+    from auditor.reports.text_escape import csv_cell as _cell
 
     assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert _cell("-1+2") == "'-1+2"
@@ -159,3 +159,34 @@ def test_empty_result_renders(fmt: str) -> None:
     res = evaluate_resources([], [], {}, sources=["t"], scope="empty", options=ScanOptions(),
                              started=datetime.now(UTC), registry=scan_builder.registry())
     assert render(res, fmt)
+
+
+def test_csv_cells_never_split_rows_or_start_formulas() -> None:
+    """A bucket named with a CR before a formula: folded to one line first, then disarmed."""
+    from datetime import UTC, datetime
+
+    from auditor.pipeline import ScanOptions, evaluate_resources
+    from auditor.resources import Bucket, Ref
+
+    names = ["\r=cmd|' /C calc'!A0", "ok\n=1+1", "x\u2028@SUM(A1)", " \t+1", "\uff1dcmd()", "-2\r\n-3"]
+    buckets = [
+        Bucket(ref=Ref(provider="aws", cloud="aws", account="111122223333", region="us-east-1", id=f"arn:aws:s3:::b{i}",
+                       name=name), tags={"owner": name}, public_read=True, encryption="none", versioning=False)
+        for i, name in enumerate(names)
+    ]
+    res = evaluate_resources(buckets, [], {}, sources=["aws"], scope="aws", options=ScanOptions(),
+                             started=datetime.now(UTC), registry=scan_builder.registry())
+    text = render(res, "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 1 + sum(max(1, sum(len(ids) for ids in f.controls.values())) for f in res.findings)
+    # every physical line is one whole row: no reader that splits on any line break sees more
+    assert len(text.splitlines()) == len(rows)
+    formula = ("=", "+", "-", "@", "\uff1d")
+    for row in rows:
+        for cell in row:
+            assert not cell.lstrip().startswith(formula), cell
+    named = [r for r in rows[1:] if r[COLUMN_NAME] == "'= cmd|' /C calc'!A0" or r[COLUMN_NAME] == "'=cmd|' /C calc'!A0"]
+    assert named, "the hostile name is kept, disarmed"
+
+
+COLUMN_NAME = 10  # resource_name
