@@ -20,3 +20,32 @@ def test_joins_by_name_attribute_survive_random_suffixes(scan_project) -> None:
     container = scan.resources["azurerm_storage_container.public_samples"]
     assert isinstance(container, Bucket) and container.parent == "azurerm_storage_account.features"
     assert scan.of("azurerm_storage_container.public_samples")["bucket_public_read"] == "fail"
+
+
+def test_declared_public_grants_never_pass_on_an_assumed_default(scan_project) -> None:
+    scan = scan_project("public_grants")
+    assert not scan.errors
+    failing_read = (
+        "aws_s3_bucket.legacy_site", "aws_s3_bucket.shared_models", "aws_s3_bucket.open_policy",
+        "public.yaml#WebsiteBucket", "google_storage_bucket.gcs_acl", "google_storage_bucket.gcs_predefined",
+        "google_storage_bucket.gcs_objects", "azurerm_storage_container.external",
+    )
+    for address in failing_read:
+        assert scan.of(address)["bucket_public_read"] == "fail", address
+    for address in ("aws_s3_bucket.shared_models", "google_storage_bucket.gcs_predefined"):
+        assert scan.of(address)["bucket_public_write"] == "fail", address
+    for address in ("aws_s3_bucket.guarded", "aws_s3_bucket.plain", "google_storage_bucket.gcs_enforced"):
+        assert scan.of(address)["bucket_public_read"] == "pass", address
+        assert scan.of(address)["bucket_public_access_block_off"] == "pass", address
+    # the grant is the evidence, and the message says what would block it and that it is not declared
+    legacy = next(f for f in scan.findings if f.check_id == "bucket_public_read" and f.resource_id == "aws_s3_bucket.legacy_site")
+    assert "ACL grants READ to AllUsers" in legacy.message and "no public access block is declared" in legacy.message
+    assert "block_public_acls" in legacy.message
+    assert "ACL grants READ to AllUsers" in str(legacy.evidence)
+    assert scan.of("aws_s3_bucket.legacy_site")["bucket_public_access_block_off"] == "fail"
+    policy = scan.resources["aws_s3_bucket.open_policy"]
+    assert isinstance(policy, Bucket) and "Principal *" in (policy.public_via or "")
+    gcs = scan.resources["google_storage_bucket.gcs_acl"]
+    assert isinstance(gcs, Bucket) and 'public_access_prevention = "enforced" would block it' in (gcs.public_via or "")
+    external = scan.resources["azurerm_storage_container.external"]
+    assert isinstance(external, Bucket) and "allow_nested_items_to_be_public = false" in (external.public_via or "")

@@ -202,10 +202,31 @@ class AwsTerraform(ByType):
             account_block=account_block if account_block is not None else {},
         )
         detail = access.block_detail
-        if not declared and access.block_fully_on:
-            detail = "no public access block declared: S3 turns all four flags on for new buckets"
-            if account_block and all(account_block.values()):
-                detail = "aws_s3_account_public_access_block turns all four flags on"
+        block_on = access.block_fully_on
+        if not declared:
+            # A declared public grant never passes on S3's assumed default for new buckets: a
+            # bucket created before April 2023 is public with exactly this code.
+            declared_only = s3_access.fold_public_access(
+                acl_grants=acl_grants,
+                policy=None if policy_unreadable else policy,
+                policy_status_public=None,
+                bucket_block={},
+                account_block=account_block if account_block is not None else {},
+            )
+            if declared_only.public_read or declared_only.public_write:
+                access = s3_access.S3Access(
+                    public_read=declared_only.public_read,
+                    public_write=declared_only.public_write,
+                    public_via=f"{declared_only.public_via}; {_NO_BLOCK_DECLARED}",
+                    block_fully_on=False,
+                    block_detail=None,
+                )
+                block_on = False
+                detail = f"no public access block declared, and the bucket declares a public grant ({declared_only.public_via})"
+            elif access.block_fully_on:
+                detail = "no public access block declared: S3 turns all four flags on for new buckets"
+                if account_block and all(account_block.values()):
+                    detail = "aws_s3_account_public_access_block turns all four flags on"
         encryption, kms_key = self._encryption(a, parts["server_side_encryption_configuration"])
         tls = None if policy_unreadable else iam_policy.denies_insecure_transport(policy) if policy else False
         return Bucket(
@@ -215,7 +236,7 @@ class AwsTerraform(ByType):
             public_read=access.public_read,
             public_write=access.public_write,
             public_via=access.public_via,
-            public_access_block=access.block_fully_on,
+            public_access_block=block_on,
             public_access_block_detail=detail,
             encryption=encryption,
             kms_key=kms_key,
@@ -519,6 +540,13 @@ class AwsTerraform(ByType):
             )
         return out
 
+
+_NO_BLOCK_DECLARED = (
+    "no public access block is declared: aws_s3_bucket_public_access_block (or "
+    "aws_s3_account_public_access_block) with block_public_acls and ignore_public_acls would block "
+    "public ACLs, with block_public_policy and restrict_public_buckets a public policy; S3's default "
+    "block for buckets created since April 2023 is not assumed"
+)
 
 # which Bucket fields a split resource of each kind can change
 _SPLIT_FIELDS = {

@@ -158,10 +158,19 @@ class AzureTerraform(ByType):
     def _container(c: IacResource, account: IacResource | None, nested: bool | None) -> Bucket:
         access = c.attrs.get("container_access_type", "private")
         read: bool | None
+        via: str | None = None
         if isinstance(access, Unknown):
             read = None
         elif access in ("blob", "container"):
-            read = None if account is None else nested
+            # A declared public access level never passes on what an undeclared account might say.
+            read = True if account is None else nested
+            if account is None:
+                via = (f"container_access_type = {access}; its storage account is not declared in this scan, so "
+                       "nothing here sets allow_nested_items_to_be_public = false, which would block it")
+            elif nested:
+                declared = "allow_nested_items_to_be_public" in account.attrs or "allow_blob_public_access" in account.attrs
+                via = (f"container_access_type = {access}; allow_nested_items_to_be_public = false on the storage "
+                       "account would block it, and it is " + ("set to true" if declared else "not set (provider default true)"))
         else:
             read = False
         return Bucket(
@@ -171,7 +180,7 @@ class AzureTerraform(ByType):
             parent=account.address if account is not None else None,
             public_read=read,
             public_write=False if read is not None else None,
-            public_via=f"container_access_type = {access}" if read else None,
+            public_via=via if read else None,
         )
 
     # -- Azure ML ------------------------------------------------------------------------------

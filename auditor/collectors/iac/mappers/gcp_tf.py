@@ -46,8 +46,20 @@ def _members(attrs: dict[str, Any]) -> list[Any] | None:
     return []
 
 
+# A member whose text is only partly known but starts with one of these kinds can never be
+# allUsers or allAuthenticatedUsers (``serviceAccount:${google_service_account.x.email}``).
+_NAMED_MEMBER_KINDS = (
+    "serviceAccount:", "user:", "group:", "domain:", "principal:", "principalSet:",
+    "projectOwner:", "projectEditor:", "projectViewer:", "deleted:",
+)
+
+
+def _named_member(value: Any) -> bool:
+    return isinstance(value, Unknown) and isinstance(value.partial, str) and value.partial.startswith(_NAMED_MEMBER_KINDS)
+
+
 def _public(members: list[Any] | None) -> list[str] | None:
-    if members is None or any(isinstance(m, Unknown) for m in members):
+    if members is None or any(isinstance(m, Unknown) and not _named_member(m) for m in members):
         return None
     return sorted({m for m in members if isinstance(m, str) and m in PUBLIC_MEMBERS})
 
@@ -78,12 +90,18 @@ class GcpTerraform(ByType):
                     continue
                 for binding in policy_bindings:
                     grants.setdefault(address, []).append((binding.get("role"), _public(_members(binding))))
+        acl_grants = self._bucket_acls(by_name, addresses)
         out: list[Resource] = []
         for b in buckets:
             a = b.attrs
             read: bool | None = False
             write: bool | None = False
             via: list[str] = []
+            if as_bool(a.get("uniform_bucket_level_access"), default=False) is not True:
+                for acl_read, acl_write, acl_via in acl_grants.get(b.address, []):
+                    read = _or(read, acl_read)
+                    write = _or(write, acl_write)
+                    via += acl_via
             for role, public in grants.get(b.address, []):
                 if public is None or isinstance(role, Unknown):
                     read = None if read is False else read
@@ -99,6 +117,11 @@ class GcpTerraform(ByType):
                     via.append(f"{role} granted to {', '.join(public)}")
             pap = a.get("public_access_prevention", "inherited")
             prevention = None if isinstance(pap, Unknown) else pap == "enforced"
+            if via and prevention is False:
+                via.append(
+                    f'public_access_prevention = "enforced" would block it; the bucket declares "{pap}"'
+                    + (" (the default)" if "public_access_prevention" not in a else "")
+                )
             if prevention:  # enforced prevention overrides allUsers grants
                 read = write = False
                 via = []
@@ -135,6 +158,33 @@ class GcpTerraform(ByType):
                     acls_enabled=None if ubla is None else not ubla,
                 )
             )
+        return out
+
+    def _bucket_acls(self, by_name: dict[str, list[str]], addresses: set[str]) -> dict[str, list[tuple[bool | None, bool | None, list[str]]]]:
+        """Legacy ACLs granted to allUsers / allAuthenticatedUsers, per bucket: (read, write, via).
+        ACL resources apply only while uniform bucket-level access is off."""
+        out: dict[str, list[tuple[bool | None, bool | None, list[str]]]] = {}
+        for rtype in ("google_storage_bucket_acl", "google_storage_default_object_acl"):
+            for acl in self.of(rtype):
+                entries: list[Any] | None
+                predefined = acl.attrs.get("predefined_acl")
+                role_entity = acl.attrs.get("role_entity")
+                if isinstance(predefined, str):
+                    entries = _PREDEFINED_ACLS.get(predefined, [])
+                elif isinstance(role_entity, list) and not any(isinstance(e, Unknown) for e in role_entity):
+                    entries = role_entity
+                elif predefined is None and role_entity is None:
+                    entries = []
+                else:
+                    entries = None
+                for address in targets(acl.attrs.get("bucket"), by_name, addresses) or []:
+                    out.setdefault(address, []).append(_acl_access(entries, rtype))
+        for rtype in ("google_storage_bucket_access_control", "google_storage_default_object_access_control"):
+            for ctl in self.of(rtype):
+                role, entity = ctl.attrs.get("role"), ctl.attrs.get("entity")
+                entries = None if isinstance(role, Unknown) or isinstance(entity, Unknown) else [f"{role}:{entity}"]
+                for address in targets(ctl.attrs.get("bucket"), by_name, addresses) or []:
+                    out.setdefault(address, []).append(_acl_access(entries, rtype))
         return out
 
     def _policy_bindings(self, res: IacResource) -> list[dict[str, Any]] | None:
@@ -290,6 +340,40 @@ class GcpTerraform(ByType):
                 )
             )
         return out
+
+
+# predefined ACLs as the role:entity pairs they grant
+_PREDEFINED_ACLS: dict[str, list[Any]] = {
+    "publicRead": ["READER:allUsers"],
+    "publicReadWrite": ["READER:allUsers", "WRITER:allUsers"],
+    "authenticatedRead": ["READER:allAuthenticatedUsers"],
+}
+
+
+def _acl_access(entries: list[Any] | None, rtype: str) -> tuple[bool | None, bool | None, list[str]]:
+    if entries is None:
+        return None, None, []
+    read = write = False
+    via: list[str] = []
+    for entry in entries:
+        role, _, entity = str(entry).partition(":")
+        if entity not in PUBLIC_MEMBERS:
+            continue
+        role = role.upper()
+        if role in ("READER", "WRITER", "OWNER"):
+            read = True
+        if role in ("WRITER", "OWNER"):
+            write = True
+        via.append(f"{rtype} grants {role} to {entity}")
+    return read, write, via
+
+
+def _or(a: bool | None, b: bool | None) -> bool | None:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
 
 
 def _not(value: bool | None) -> bool | None:
