@@ -73,10 +73,13 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
     @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--no-hash", is_flag=True, help="Skip model hashes.")
-    def bom(paths: tuple[Path, ...], output: Path, no_hash: bool) -> None:
+    @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+    def bom(paths: tuple[Path, ...], output: Path, no_hash: bool, force: bool) -> None:
         """Write an ML-BOM (CycloneDX 1.6 JSON): models, datasets and dependencies under PATHS."""
         from auditor.bom import build_bom
 
+        if output.exists() and not force:  # checked before any file is read
+            raise ConfigError(f"{output} exists; pass --force to overwrite it or choose another path")
         try:
             text = build_bom([str(p) for p in paths], hash_models=not no_hash)
         except ImportError as exc:
