@@ -7,11 +7,13 @@ from datetime import UTC
 
 from auditor.findings import Result, Severity, fail, passed, unknown
 from auditor.registry import CheckContext, check
-from auditor.resources import Role
+from auditor.resources import Provider, Role
 
 _DEFAULT_MAX_AGE_DAYS = 90
 # Who holds long-lived keys: IAM users on AWS; user-managed keys of service accounts on GCP.
 _KEY_HOLDERS = {"aws": "user", "gcp": "service_account"}
+# Passwords, MFA devices and access keys are created outside infrastructure code: live only.
+_IAC = (Provider.TERRAFORM, Provider.CLOUDFORMATION)
 
 
 @check(
@@ -26,7 +28,7 @@ _KEY_HOLDERS = {"aws": "user", "gcp": "service_account"}
     references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa.html",),
 )
 def user_console_without_mfa(role: Role) -> Result | None:
-    if role.principal_type != "user":
+    if role.principal_type != "user" or role.ref.provider in _IAC:
         return None
     if role.console_access is None:
         return unknown("whether the user has a console password could not be read")
@@ -57,7 +59,7 @@ def user_console_without_mfa(role: Role) -> Result | None:
     ),
 )
 def user_stale_access_key(role: Role, ctx: CheckContext) -> Iterator[Result]:
-    if role.principal_type != _KEY_HOLDERS.get(str(role.ref.cloud)):
+    if role.principal_type != _KEY_HOLDERS.get(str(role.ref.cloud)) or role.ref.provider in _IAC:
         return  # roles, bindings and GCP human users hold no long-lived keys
     if role.access_keys is None:
         yield unknown("access keys could not be listed")

@@ -49,3 +49,32 @@ def test_declared_public_grants_never_pass_on_an_assumed_default(scan_project) -
     assert isinstance(gcs, Bucket) and 'public_access_prevention = "enforced" would block it' in (gcs.public_via or "")
     external = scan.resources["azurerm_storage_container.external"]
     assert isinstance(external, Bucket) and "allow_nested_items_to_be_public = false" in (external.public_via or "")
+
+
+def test_iam_users_and_groups_are_modelled(scan_project) -> None:
+    scan = scan_project("iam_users")
+    assert not scan.errors
+    expected = {
+        # inline `*` on `*`, joined by `.name`
+        "aws_iam_user.ci": ("fail", "pass"),
+        # ReadOnlyAccess, plus an s3:* customer policy through aws_iam_policy_attachment users
+        "aws_iam_user.analyst": ("pass", "fail"),
+        "aws_iam_group.platform": ("fail", "pass"),
+        # Allow NotAction ec2:Describe* on *
+        "aws_iam_group.data": ("fail", "fail"),
+        "aws_iam_group.readers": ("pass", "fail"),
+        # a member of an admin group is admin
+        "aws_iam_user.oncall": ("fail", "pass"),
+        "users.yaml#BuildUser": ("fail", "pass"),
+        "users.yaml#OpsGroup": ("fail", "pass"),
+        "users.yaml#ViewerGroup": ("fail", "fail"),
+        "users.yaml#Auditor": ("fail", "pass"),
+        "users.yaml#Reader": ("pass", "pass"),
+    }
+    for address, (admin, data) in expected.items():
+        row = scan.of(address)
+        assert (row["role_admin_access"], row["role_wildcard_data_access"]) == (admin, data), address
+        # live-only credential checks do not apply to code
+        assert "user_console_without_mfa" not in row and "user_stale_access_key" not in row, address
+    assert "AdministratorAccess" in (scan.resources["aws_iam_user.oncall"].admin_via or "")  # type: ignore[attr-defined]
+    assert "except ec2:Describe*" in (scan.resources["aws_iam_group.data"].admin_via or "")  # type: ignore[attr-defined]

@@ -120,14 +120,50 @@ def _iam_role(res: IacResource) -> list[IacResource]:
 
 
 def _iam_policy(res: IacResource) -> list[IacResource]:
-    roles = res.attrs.get("Roles")
+    """A policy document attached to roles, users and groups: one inline policy per holder."""
     doc = res.attrs.get("PolicyDocument")
-    if isinstance(roles, Unknown):
-        return []
-    return [
-        replace(res, type="aws_iam_role_policy", address=f"{res.address}/{i}", attrs={"role": role, "policy": doc})
-        for i, role in enumerate(_list(roles))
-    ]
+    out: list[IacResource] = []
+    for key, tf_type, attr in (("Roles", "aws_iam_role_policy", "role"), ("Users", "aws_iam_user_policy", "user"), ("Groups", "aws_iam_group_policy", "group")):
+        holders = res.attrs.get(key)
+        if isinstance(holders, Unknown):
+            continue
+        prefix = "" if key == "Roles" else f"{key.lower()}/"
+        out += [
+            replace(res, type=tf_type, address=f"{res.address}/{prefix}{i}", attrs={attr: holder, "policy": doc}, ignores=[])
+            for i, holder in enumerate(_list(holders))
+        ]
+    return out
+
+
+def _iam_principal(kind: str, name_key: str) -> Callable[[IacResource], list[IacResource]]:
+    """``AWS::IAM::User`` / ``AWS::IAM::Group``: the principal, its inline policies, managed
+    policies and (for users) group memberships, in the provider's split vocabulary."""
+
+    def translate(res: IacResource) -> list[IacResource]:
+        p = res.attrs
+        owner = _owner_ref(res)
+        out = [replace(res, type=f"aws_iam_{kind}", attrs={"name": p.get(name_key), "tags": _tags(p)})]
+
+        def part(suffix: str, tf_type: str, attrs: dict[str, Any]) -> None:
+            out.append(replace(res, type=tf_type, address=f"{res.address}/{suffix}", attrs={kind: owner, **attrs}, ignores=[]))
+
+        policies = p.get("Policies")
+        if isinstance(policies, Unknown):
+            part("policy", f"aws_iam_{kind}_policy", {"policy": policies})
+        for i, pol in enumerate(_list(policies) if not isinstance(policies, Unknown) else []):
+            part(f"policy/{i}", f"aws_iam_{kind}_policy", {"policy": pol.get("PolicyDocument") if isinstance(pol, dict) else pol})
+        managed = p.get("ManagedPolicyArns")
+        for i, arn in enumerate(_list(managed) if not isinstance(managed, Unknown) else [managed]):
+            part(f"attachment/{i}", f"aws_iam_{kind}_policy_attachment", {"policy_arn": arn})
+        if kind == "user" and p.get("Groups") is not None:
+            part("groups", "aws_iam_user_group_membership", {"groups": p.get("Groups")})
+        return out
+
+    return translate
+
+
+def _user_to_group(res: IacResource) -> list[IacResource]:
+    return [replace(res, type="aws_iam_group_membership", attrs={"group": res.attrs.get("GroupName"), "users": res.attrs.get("Users")})]
 
 
 def _notebook(res: IacResource) -> list[IacResource]:
@@ -215,6 +251,9 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::IAM::Role": _iam_role,
     "AWS::IAM::Policy": _iam_policy,
     "AWS::IAM::ManagedPolicy": _iam_policy,
+    "AWS::IAM::User": _iam_principal("user", "UserName"),
+    "AWS::IAM::Group": _iam_principal("group", "GroupName"),
+    "AWS::IAM::UserToGroupAddition": _user_to_group,
     "AWS::SageMaker::NotebookInstance": _notebook,
     "AWS::SageMaker::NotebookInstanceLifecycleConfig": _lifecycle,
     "AWS::SageMaker::Model": _simple("aws_sagemaker_model", {"name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation"}),

@@ -96,7 +96,7 @@ class AwsTerraform(ByType):
         self.own_accounts = frozenset(own_accounts)
 
     def steps(self) -> list[Callable[[], list[Resource]]]:
-        return [self.buckets, self.roles, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails]
+        return [self.buckets, self.roles, self.users_and_groups, self.notebooks, self.ml_workloads, self.security_groups, self.keys, self.trails]
 
     def map(self) -> list[Resource]:
         return [res for step in self.steps() for res in step()]
@@ -313,7 +313,6 @@ class AwsTerraform(ByType):
             return []
         by_name = index_by_name(roles, "name")
         addresses = {r.address for r in roles}
-        policies = {p.address: p for p in self.of("aws_iam_policy")}
         policy_arns: dict[str, list[Any]] = {}
         docs: dict[str, list[Any]] = {r.address: [] for r in roles}
         for rp in self.of("aws_iam_role_policy"):
@@ -332,31 +331,11 @@ class AwsTerraform(ByType):
             a = role.attrs
             role_docs = list(docs[role.address])
             role_docs += [blk.get("policy") for blk in blocks(a.get("inline_policy")) or []]
-            arns: list[str] = []
-            unknown = False
             managed = a.get("managed_policy_arns")
             arn_values = list(policy_arns.get(role.address, []))
             if isinstance(managed, list):
                 arn_values += managed
-            elif managed is not None:
-                unknown = True
-            for value in arn_values:
-                if isinstance(value, str):
-                    arns.append(value)
-                    continue
-                hit = [p for addr, p in policies.items() if isinstance(value, Unknown) and addr in value.refs]
-                if hit:
-                    role_docs += [p.attrs.get("policy") for p in hit]
-                else:
-                    unknown = True
-            parsed = [policy_input(d) for d in role_docs]
-            if any(d is None for d in parsed):
-                unknown = True
-            known_docs = [d for d in parsed if d]
-            is_admin, admin_via = iam_policy.admin_analysis(known_docs, arns)
-            wildcard, wildcard_via = iam_policy.wildcard_data_analysis(known_docs)
-            if not wildcard and WILDCARD_DATA_MANAGED & set(arns):
-                wildcard, wildcard_via = True, "managed policy AmazonS3FullAccess"
+            perms = self._permissions(role_docs, arn_values, managed_unknown=managed is not None and not isinstance(managed, list))
             trust_doc = policy_input(a.get("assume_role_policy"))
             trust = iam_policy.trust_analysis(trust_doc, own_account=OWN_ACCOUNT) if trust_doc is not None else None
             untrusted = None if trust is None else [acc for acc in trust.untrusted_accounts if acc not in self.own_accounts]
@@ -369,17 +348,114 @@ class AwsTerraform(ByType):
                     tags=_tags(a),
                     ignores=role.ignores,
                     principal_type="role",
-                    is_admin=True if is_admin else (None if unknown else False),
-                    admin_via=admin_via,
-                    wildcard_data_access=True if wildcard else (None if unknown else False),
-                    wildcard_data_via=wildcard_via,
                     trusts_any_principal=None if trust is None else trust.trusts_any_principal,
                     trust_detail=trust_detail,
                     untrusted_accounts=untrusted,
                     trust_policy=trust_doc,
-                    policy_documents=None if unknown else known_docs,
+                    **perms,
                 )
             )
+        return out
+
+    def _permissions(self, doc_values: list[Any], arn_values: list[Any], managed_unknown: bool = False) -> dict[str, Any]:
+        """Admin and wildcard-data verdicts from inline documents and attached policy ARNs (a
+        reference to a declared ``aws_iam_policy`` brings its document). What cannot be read
+        leaves a negative verdict unknown."""
+        policies = {p.address: p for p in self.of("aws_iam_policy")}
+        docs = list(doc_values)
+        arns: list[str] = []
+        unknown = managed_unknown
+        for value in arn_values:
+            if isinstance(value, str):
+                arns.append(value)
+                continue
+            hit = [p for addr, p in policies.items() if isinstance(value, Unknown) and addr in value.refs]
+            if hit:
+                docs += [p.attrs.get("policy") for p in hit]
+            else:
+                unknown = True
+        parsed = [policy_input(d) for d in docs]
+        if any(d is None for d in parsed):
+            unknown = True
+        known_docs = [d for d in parsed if d]
+        is_admin, admin_via = iam_policy.admin_analysis(known_docs, arns)
+        wildcard, wildcard_via = iam_policy.wildcard_data_analysis(known_docs)
+        if not wildcard and WILDCARD_DATA_MANAGED & set(arns):
+            wildcard, wildcard_via = True, "managed policy AmazonS3FullAccess"
+        return {
+            "is_admin": True if is_admin else (None if unknown else False),
+            "admin_via": admin_via,
+            "wildcard_data_access": True if wildcard else (None if unknown else False),
+            "wildcard_data_via": wildcard_via,
+            "policy_documents": None if unknown else known_docs,
+        }
+
+    def _grants_to(self, principals: list[IacResource], inline_type: str, attach_type: str, attr: str, list_attr: str) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """Inline documents and attached policy ARNs per user or group address."""
+        by_name = index_by_name(principals, "name")
+        addresses = {p.address for p in principals}
+        docs: dict[str, list[Any]] = {p.address: [] for p in principals}
+        arns: dict[str, list[Any]] = {p.address: [] for p in principals}
+        for inline in self.of(inline_type):
+            for address in targets(inline.attrs.get(attr), by_name, addresses) or []:
+                docs[address].append(inline.attrs.get("policy"))
+        for att in self.of(attach_type):
+            for address in targets(att.attrs.get(attr), by_name, addresses) or []:
+                arns[address].append(att.attrs.get("policy_arn"))
+        for att in self.of("aws_iam_policy_attachment"):
+            values = att.attrs.get(list_attr)
+            for value in values if isinstance(values, list) else [values]:
+                for address in targets(value, by_name, addresses) or []:
+                    arns[address].append(att.attrs.get("policy_arn"))
+        return docs, arns
+
+    def _principal_names(self, value: Any, principals: list[IacResource]) -> list[str]:
+        return targets(value, index_by_name(principals, "name"), {p.address for p in principals}) or []
+
+    def users_and_groups(self) -> list[Resource]:
+        """IAM users and groups; a user also holds the policies of the groups it belongs to."""
+        users, groups = self.of("aws_iam_user"), self.of("aws_iam_group")
+        if not users and not groups:
+            return []
+        g_docs, g_arns = self._grants_to(groups, "aws_iam_group_policy", "aws_iam_group_policy_attachment", "group", "groups")
+        u_docs, u_arns = self._grants_to(users, "aws_iam_user_policy", "aws_iam_user_policy_attachment", "user", "users")
+        member_of: dict[str, set[str]] = {u.address: set() for u in users}
+        for m in self.of("aws_iam_group_membership"):
+            values = m.attrs.get("users")
+            for group in self._principal_names(m.attrs.get("group"), groups):
+                for value in values if isinstance(values, list) else [values]:
+                    for user in self._principal_names(value, users):
+                        member_of[user].add(group)
+        for m in self.of("aws_iam_user_group_membership"):
+            values = m.attrs.get("groups")
+            for user in self._principal_names(m.attrs.get("user"), users):
+                for value in values if isinstance(values, list) else [values]:
+                    for group in self._principal_names(value, groups):
+                        member_of[user].add(group)
+        out: list[Resource] = []
+        for g in groups:
+            out.append(Role(
+                ref=make_ref(g, Cloud.AWS, g.attrs.get("name")),
+                ignores=g.ignores,
+                principal_type="group",
+                **self._permissions(g_docs[g.address], g_arns[g.address]),
+            ))
+        for u in users:
+            docs = list(u_docs[u.address])
+            arns = list(u_arns[u.address])
+            for group in sorted(member_of[u.address]):
+                docs += g_docs[group]
+                arns += g_arns[group]
+            out.append(Role(
+                ref=make_ref(u, Cloud.AWS, u.attrs.get("name")),
+                tags=_tags(u.attrs),
+                ignores=u.ignores,
+                principal_type="user",
+                trusts_any_principal=False,
+                trust_detail="IAM users have no trust policy",
+                untrusted_accounts=[],
+                **self._permissions(docs, arns),
+            ))
         return out
 
     # -- SageMaker -----------------------------------------------------------------------------
