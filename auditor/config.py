@@ -155,6 +155,9 @@ class OutputsConfig(Strict):
     formats: list[str] = Field(default_factory=list, description="html, json, sarif, junit, csv, md")
     output_dir: str | None = None
     fail_on: str | None = Field(default=None, description="critical|high|medium|low|info|none")
+    fail_on_new: bool | None = Field(
+        default=None, description="exit 1 only on failures absent from the previous complete scan of the scope"
+    )
     allow_partial: bool | None = None
     notify: list[NotifyTarget] = Field(default_factory=list)
 
@@ -162,7 +165,7 @@ class OutputsConfig(Strict):
 class AuditorConfig(Strict):
     """The whole configuration file. Sections for sources are added by their features."""
 
-    version: int = 1
+    version: int = Field(default=1, description="format of this file; this auditor reads version 1")
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     suppressions: list[SuppressionRule] = Field(default_factory=list)
     frameworks: list[str] | None = None
@@ -175,9 +178,31 @@ class AuditorConfig(Strict):
     store: str | None = Field(default=None, description="scan history: SQLite path or database URL")
     concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
 
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError(f"version {value} is not a config format this auditor reads (it reads version 1)")
+        return value
+
     def digest(self) -> str:
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (``2099-13-45``) are YAML errors with a line, not a crash."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -208,13 +233,24 @@ def load_config(path: str | Path | None) -> AuditorConfig:
         return AuditorConfig()
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read config: {exc.strerror}") from exc
     try:
-        data = yaml.safe_load(text) or {}
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{file}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_ConfigLoader) or {}  # a SafeLoader subclass: no Python tags
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: invalid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(f"{file}:{mark.line + 1}: invalid YAML: {problem}") from None
+        raise ConfigError(f"{file}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: the top level must be a mapping")
     try:
@@ -294,6 +330,7 @@ outputs:
   formats: [html, json]
   output_dir: auditor-reports
   fail_on: high                              # exit 1 on a new unsuppressed failure at or above
+  fail_on_new: true                          # "new": absent from the previous complete scan of this estate
   notify: []
   #  - file: auditor-changes.md              # Markdown (or .json) summary of what changed
   #  - webhook: https://hooks.slack.com/services/...   # Slack-compatible POST

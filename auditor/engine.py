@@ -28,14 +28,21 @@ def collect(
     max_workers: int = 4,
 ) -> CollectionSink:
     """Run collectors side by side into one sink. A collector that raises is a recorded,
-    scan-incomplete error for its source, never a crash."""
+    scan-incomplete error for its source, never a crash. A progress display that counts
+    targets (``targets`` / ``target_finished``) hears of each collector as it ends."""
     sink = CollectionSink(progress=progress)
     if not collectors:
         return sink
+    set_total = getattr(progress, "targets", None)
+    finished = getattr(progress, "target_finished", None)
+    if callable(set_total):
+        set_total(len(collectors))
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(collectors)))) as pool:
         futures = {pool.submit(c.collect, sink): c for c in collectors}
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), start=1):
             collector = futures[future]
+            if callable(finished):
+                finished(_label(collector), done, len(collectors))
             exc = future.exception()
             if exc is not None:
                 sink.error(
@@ -46,6 +53,13 @@ def collect(
                     )
                 )
     return sink
+
+
+def _label(collector: Collector) -> str:
+    try:
+        return collector.scope()
+    except Exception:  # a scope that cannot be named yet (the collector failed early)
+        return collector.name
 
 
 class Engine:
@@ -106,13 +120,20 @@ class Engine:
                 return rule.as_suppression()
         return None
 
+    def _severity(self, spec: CheckSpec, result: Result) -> Severity:
+        """The user's override for the check wins; else the result's own weight (a critical CVE
+        on a check rated high); else the check's severity."""
+        if spec.id in self.severity_overrides:
+            return self.severity_overrides[spec.id]
+        return result.severity or spec.severity
+
     def _finding(self, spec: CheckSpec, resource: Resource, result: Result) -> Finding:
         ref = resource.ref
         # model_construct keeps the shared per-check values (controls) shared: one copy per check, not per finding.
         return Finding.model_construct(
             check_id=spec.id,
             title=spec.title,
-            severity=self.severity_overrides.get(spec.id, spec.severity),
+            severity=self._severity(spec, result),
             status=result.status,
             message=result.message,
             key=result.key,

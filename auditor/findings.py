@@ -48,14 +48,17 @@ class Result(BaseModel):
     message: str = ""
     key: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict)
+    severity: Severity | None = Field(
+        default=None, description="this result's own weight (a CVE's rating) when it differs from the check's"
+    )
 
 
 def passed(message: str = "", *, key: str = "", **evidence: Any) -> Result:
     return Result(status=Status.PASS, message=message, key=key, evidence=evidence)
 
 
-def fail(message: str, *, key: str = "", **evidence: Any) -> Result:
-    return Result(status=Status.FAIL, message=message, key=key, evidence=evidence)
+def fail(message: str, *, key: str = "", severity: Severity | None = None, **evidence: Any) -> Result:
+    return Result(status=Status.FAIL, message=message, key=key, evidence=evidence, severity=severity)
 
 
 def unknown(message: str, *, key: str = "", **evidence: Any) -> Result:

@@ -1,8 +1,10 @@
 """collect → evaluate → map → render, shared by every ``auditor scan`` source and ``evaluate``.
 
 Exit codes, first match wins: 2 usage or config error (raised as ConfigError before we get
-here); 3 the scan was incomplete unless ``allow_partial``; 1 an unsuppressed failure at or above
-``fail_on`` (baseline failures excepted); 0 otherwise. Unknown and error results never give 1.
+here); 3 the scan was incomplete unless ``allow_partial`` (always when it collected nothing); 1 an
+unsuppressed failure at or above ``fail_on`` (with ``--baseline`` or ``fail_on_new``, only one
+absent from the baseline or the previous complete scan of the scope); 0 otherwise. Unknown and
+error results never give 1. An unexpected exception exits 4 (see ``auditor.cli.main.run``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class ScanOptions:
     output: Path | None = None
     force: bool = False
     fail_on: Severity | None = Severity.HIGH
+    fail_on_new: bool = False
     allow_partial: bool = False
     include_checks: list[str] = field(default_factory=list)
     exclude_checks: list[str] = field(default_factory=list)
@@ -61,9 +64,34 @@ def build_registry(options: ScanOptions) -> Registry:
     cfg = options.config.checks
     try:
         registry = Registry.default([*cfg.dirs, *options.checks_dirs])
+        check_config_ids(options.config, registry)
         return registry.select([*cfg.include, *options.include_checks], [*cfg.exclude, *options.exclude_checks])
     except RegistryError as exc:
         raise ConfigError(str(exc)) from exc
+
+
+def check_config_ids(config: AuditorConfig, registry: Registry) -> None:
+    """Suppressions and severity overrides must name checks that exist: a typo would otherwise
+    suppress or re-rate nothing, silently."""
+    import difflib
+
+    known = registry.ids()
+
+    def problem(where: str, check_id: str) -> str | None:
+        if check_id.endswith("*"):
+            if any(k.startswith(check_id[:-1]) for k in known):
+                return None
+        elif check_id in known:
+            return None
+        close = difflib.get_close_matches(check_id.rstrip("*"), known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else " (see auditor checks list)"
+        return f"{where}: unknown check id {check_id!r}{hint}"
+
+    problems = [problem(f"suppressions[{i}].check", rule.check) for i, rule in enumerate(config.suppressions)]
+    problems += [problem(f"checks.severity.{check_id}", check_id) for check_id in config.checks.severity]
+    found = [p for p in problems if p]
+    if found:
+        raise ConfigError("config names checks that do not exist:\n  " + "\n  ".join(found))
 
 
 def _ran_by() -> str:
@@ -146,7 +174,8 @@ def evaluate_resources(
         advisory_data_date=getattr(context.advisories, "data_date", None),
         api_calls=dict(sorted(api_calls.items())),
         api_calls_total=sum(api_calls.values()),
-        incomplete=any(e.incomplete for e in errors),
+        # A scan that read nothing at all is incomplete whatever its errors say: it judged nothing.
+        incomplete=any(e.incomplete for e in errors) or (not resources and bool(errors)),
     )
     result = ScanResult(
         tool=ToolInfo(version=__version__),
@@ -170,26 +199,55 @@ def _advisories_if_needed(registry: Registry) -> object | None:
     return AdvisoryDB.load_default()
 
 
-def exit_code(result: ScanResult, options: ScanOptions) -> int:
-    if result.scan.incomplete and not options.allow_partial:
-        return EXIT_INCOMPLETE
+def collected_nothing(result: ScanResult) -> bool:
+    """No resource at all, and collection errors that say why."""
+    return result.summary()["resources"] == 0 and any(e.source != "config" for e in result.collection_errors)
+
+
+def new_failures(result: ScanResult, options: ScanOptions) -> set[str] | None:
+    """Fingerprints that count as new, or None when every failure counts: the ``--baseline``
+    file, else (with ``fail_on_new``) the previous complete stored scan of the same scope."""
+    if result.changes is not None:
+        return set(result.changes.new)
+    if options.fail_on_new and result.history is not None:
+        return set(result.history.new)
+    return None
+
+
+def gating_failures(result: ScanResult, options: ScanOptions) -> tuple[list[Finding], int]:
+    """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, and how many
+    more at that level are not new (already failing in the baseline)."""
     if options.fail_on is None:
-        return EXIT_OK
-    new = set(result.changes.new) if result.changes is not None else None
+        return [], 0
+    new = new_failures(result, options)
+    gating: list[Finding] = []
+    old = 0
     for finding in result.findings:
         if not finding.active_failure or finding.severity.rank < options.fail_on.rank:
             continue
         if new is not None and finding.fingerprint not in new:
+            old += 1
             continue
-        return EXIT_FAILURES
-    return EXIT_OK
+        gating.append(finding)
+    return gating, old
+
+
+def exit_code(result: ScanResult, options: ScanOptions) -> int:
+    if collected_nothing(result):
+        return EXIT_INCOMPLETE  # nothing was judged: never a pass, even with --allow-partial
+    if result.scan.incomplete and not options.allow_partial:
+        return EXIT_INCOMPLETE
+    gating, _ = gating_failures(result, options)
+    return EXIT_FAILURES if gating else EXIT_OK
 
 
 def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: Sequence[str]) -> int:
     """Collect, evaluate, write reports, print the summary; returns the exit code."""
     from auditor.console import Progress
+    from auditor.preflight import preflight
 
     registry = build_registry(options)  # usage errors (unknown check ids) before any API call
+    preflight(options)  # outputs and the store too
     started = datetime.now(UTC)
     with Progress(quiet=options.quiet) as progress:
         sink = collect(collectors, progress=progress)
@@ -214,7 +272,7 @@ def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: 
 
 def finish(result: ScanResult, options: ScanOptions) -> int:
     """Write the reports, print the summary, and return the exit code."""
-    from auditor.console import print_summary
+    from auditor.console import print_collection_errors, print_summary
     from auditor.nightly import attach_history, record_and_notify
     from auditor.reports import ReportError, write_reports
 
@@ -225,12 +283,32 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
         )
     except ReportError as exc:
         raise ConfigError(str(exc)) from exc
+    print_summary(result)  # --quiet keeps the summary and drops the rest
     if not options.quiet:
-        print_summary(result)
+        report_failures(result, options)
+    print_collection_errors(result.collection_errors)
+    if collected_nothing(result):
+        print(
+            "error: the scan collected nothing, so nothing was judged; the collection errors above say why (exit 3).",
+            file=sys.stderr,
+        )
+    if not options.quiet:
         for path in paths:
             print(f"wrote {path}", file=sys.stderr)
     record_and_notify(result, store, options)
     return exit_code(result, options)
+
+
+def report_failures(result: ScanResult, options: ScanOptions) -> None:
+    from auditor.console import print_failures
+
+    if options.fail_on is None:
+        return
+    if options.fail_on_new and result.changes is None and result.history is None:
+        print("note: --fail-on-new has no stored scan or --baseline to compare with; every failure counts as new",
+              file=sys.stderr)
+    gating, not_new = gating_failures(result, options)
+    print_failures(gating, options.fail_on.value, not_new=not_new)
 
 
 def save_inventory(

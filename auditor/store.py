@@ -261,6 +261,22 @@ class Store:
         with self.engine.connect() as conn:
             return [self._stored(r) for r in conn.execute(query)]
 
+    def previous_complete(self, scope: str, newest_first: Sequence[StoredScan] | None = None) -> StoredScan | None:
+        """The newest complete scan of a scope: the only kind a later scan is compared with."""
+        for candidate in newest_first if newest_first is not None else self.list_scans(scope):
+            if not candidate.incomplete:
+                return candidate
+        if newest_first is not None and len(newest_first) >= TREND_POINTS - 1:
+            return self.previous_complete(scope)  # every recent one was incomplete: look further back
+        return None
+
+    def scopes(self) -> list[str]:
+        """Every scope the store holds scans of, sorted."""
+        from sqlalchemy import select
+
+        with self.engine.connect() as conn:
+            return sorted({r[0] for r in conn.execute(select(self.scans.c.scope).distinct())})
+
     def find_scan(self, prefix: str) -> StoredScan:
         """A scan by id or unambiguous id prefix."""
         from sqlalchemy import select
@@ -331,8 +347,10 @@ class Store:
         """How ``result`` relates to the stored scans of its scope (computed before it is saved)."""
         scope = result.scan.scope
         previous = self.list_scans(scope, limit=TREND_POINTS - 1)
+        # An incomplete scan never serves as the baseline: what it could not read would look resolved.
+        baseline = self.previous_complete(scope, previous)
         now_failing = {f.fingerprint for f in result.findings if f.active_failure}
-        before = self.failing_fingerprints(previous[0].id) if previous else set()
+        before = self.failing_fingerprints(baseline.id) if baseline else set()
         first = self.first_seen(scope, now_failing)
         for fp in now_failing:
             first.setdefault(fp, result.scan.started)
@@ -348,8 +366,8 @@ class Store:
             )
         )
         return HistoryInfo(
-            previous_scan_id=previous[0].id if previous else None,
-            new=sorted(now_failing - before) if previous else sorted(now_failing),
+            previous_scan_id=baseline.id if baseline else None,
+            new=sorted(now_failing - before) if baseline else sorted(now_failing),
             resolved=sorted(before - now_failing),
             first_seen=dict(sorted(first.items())),
             trend=trend,
@@ -361,8 +379,72 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open (and by default create or upgrade) the store at ``url``; errors are ConfigErrors."""
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL (None for other databases and in-memory stores)."""
+    if not url.startswith("sqlite") or "///" not in url:
+        return None
+    path = url.split("///", 1)[1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a damaged SQLite store before anything reads or writes it: ``PRAGMA quick_check``
+    over a read-only connection (so a refused store is never touched)."""
+    import sqlite3
+
+    shown = redact_url(normalise_url(str(path)))
+    hint = "restore it from a backup or move it aside, or pass --no-store"
+    from contextlib import closing
+    from urllib.parse import quote
+
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=60)) as db:
+            rows = [str(r[0]) for r in db.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"the scan store {shown} is not a readable SQLite database ({exc}); {hint}") from exc
+    if rows != ["ok"]:
+        raise ConfigError(
+            f"the scan store {shown} is corrupted (SQLite quick_check: {'; '.join(rows)[:300]}); "
+            f"it was not used or written; {hint}"
+        )
+
+
+def _known_revisions() -> set[str]:
+    folder = Path(__file__).parent / "store_migrations" / "versions"
+    return {p.name.split("_", 1)[0] for p in folder.glob("[0-9]*_*.py")}
+
+
+def _refuse_newer_schema(store: Store) -> None:
+    """A store written by a newer auditor names the revision it needs instead of failing inside Alembic."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with store.engine.connect() as conn:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return  # no version table: a new, empty store
+    if revision is not None and str(revision) not in _known_revisions():
+        from auditor import __version__
+
+        raise ConfigError(
+            f"the scan store {redact_url(store.url)} has schema revision {revision}, written by a newer auditor; "
+            f"auditor {__version__} reads revisions up to {SCHEMA_HEAD}: upgrade auditor to use this store "
+            "(it was not changed)"
+        )
+
+
+def _holds_history(store: Store) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(store.engine).has_table("scans")
+
+
+def open_store(url: str, *, migrate: bool = True, create: bool = True) -> Store:
+    """Open (and by default create or upgrade) the store at ``url``; errors are ConfigErrors.
+
+    ``create=False`` is for read-only commands (history, diff): a store that does not exist is
+    an error, never a new empty database. An SQLite file is checked for damage first."""
     try:
         import sqlalchemy  # noqa: F401
     except ImportError as exc:
@@ -371,13 +453,28 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         ) from exc
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+    file = sqlite_path(url)
+    if file is not None and not create and not file.is_file():
+        raise ConfigError(f"the scan store {file} does not exist (check --store, AUDITOR_STORE or the config's store:)")
+    if file is not None and file.is_file():
+        check_sqlite_file(file)
+    store: Store | None = None
     try:
         store = Store(url)
+        _refuse_newer_schema(store)
+        if not create and not _holds_history(store):
+            raise ConfigError(f"the scan store {redact_url(url)} holds no scan history (run a scan first)")
         if migrate:
             store.migrate()
+    except ConfigError:
+        if store is not None:
+            store.close()
+        raise
     except ArgumentError as exc:
         raise ConfigError(f"store URL {redact_url(url)!r} is not valid: {exc}") from exc
     except (SQLAlchemyError, OSError, ImportError) as exc:
+        if store is not None:
+            store.close()
         raise ConfigError(f"cannot open the scan store {redact_url(url)}: {_short(exc)}") from exc
     return store
 

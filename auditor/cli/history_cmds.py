@@ -18,11 +18,17 @@ if TYPE_CHECKING:
 _SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
+# ``auditor diff`` exit codes: 0 nothing got worse; 1 new failures or control regressions;
+# 2 usage error (as everywhere).
+DIFF_EXIT_WORSE = 1
+
+
 def _open(store_opt: str | None, config_path: str | None) -> Store:
+    """Read-only commands open an existing store and never create one."""
     from auditor.store import open_store, resolve_store_url
 
     config = load_config(config_path)
-    return open_store(resolve_store_url(store_opt, config.store))
+    return open_store(resolve_store_url(store_opt, config.store), create=False)
 
 
 def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: str | None) -> tuple[ScanView, ScanView]:
@@ -46,26 +52,38 @@ def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: 
         raise ConfigError("give two result files, or use the scan store")
     if new is None and old is not None:  # one argument: that scan against the one before it
         newer = load(old)
-        earlier = [s for s in store.list_scans(newer.ref.scope) if s.started < newer.ref.started]
-        if not earlier:
-            raise ConfigError(f"scan {newer.ref.id} is the first of scope {newer.ref.scope!r}; nothing to compare")
-        return store.load_view(earlier[0].id), newer
+        earlier = store.previous_complete(
+            newer.ref.scope, [s for s in store.list_scans(newer.ref.scope) if s.started < newer.ref.started]
+        )
+        if earlier is None:
+            raise ConfigError(
+                f"scan {newer.ref.id} has no complete scan of scope {newer.ref.scope!r} before it; nothing to compare"
+            )
+        return store.load_view(earlier.id), newer
     if scope is None:
-        latest = store.list_scans(limit=1)
-        if not latest:
+        scopes = store.scopes()
+        if not scopes:
             raise ConfigError("the scan store is empty; run a scan first")
-        scope = latest[0].scope
-    last_two = store.list_scans(scope, limit=2)
-    if len(last_two) < 2:
-        raise ConfigError(f"scope {scope!r} has {len(last_two)} stored scan(s); diff needs two")
-    return store.load_view(last_two[1].id), store.load_view(last_two[0].id)
+        if len(scopes) > 1:
+            shown = ", ".join(scopes[:10]) + (f" and {len(scopes) - 10} more" if len(scopes) > 10 else "")
+            raise ConfigError(f"the store holds scans of {len(scopes)} scopes ({shown}); choose one with --scope")
+        scope = scopes[0]
+    scans = store.list_scans(scope)
+    if not scans:
+        raise ConfigError(f"the store holds no scan of scope {scope!r}")
+    # The newest scan against the newest complete one before it: an incomplete scan is never the baseline.
+    before = store.previous_complete(scope, scans[1:])
+    if before is None:
+        raise ConfigError(f"scope {scope!r} has no complete scan before {scans[0].id[:8]}; diff needs two")
+    return store.load_view(before.id), store.load_view(scans[0].id)
 
 
 def _print_table(diff: ScanDiff) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=True)
+    from auditor.console import console_for
+
+    console = console_for()
     n = diff.counts()
     console.print(
         f"[bold]{diff.new.scope}[/]: scan {diff.new.id} ({diff.new.started:%Y-%m-%d %H:%M} UTC) "
@@ -106,7 +124,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.argument("new", required=False)
     @click.option("--store", "store_opt", metavar="PATH|URL", help="Scan store (default: $AUDITOR_STORE, config, per-user file).")
     @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="auditor.yaml (store and notify targets).")
-    @click.option("--scope", help="Compare the last two scans of this scope (default: the newest scan's).")
+    @click.option("--scope", help="Compare the newest scan of this scope with the complete scan before it (required when the store holds several scopes).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
     @click.option("--notify", multiple=True, metavar="FILE|URL", help="Also send the summary: .md/.json file or webhook URL.")
     def diff_cmd(
@@ -115,7 +133,10 @@ def register(cli: click.Group, scan: click.Group) -> None:
     ) -> None:
         """What changed between two scans: new, resolved and still-open failures, and control
         regressions. OLD and NEW are scan ids (or prefixes) from the store, or result JSON files;
-        with none, the last two scans of the same scope."""
+        with none, the newest scan of the scope against the complete scan before it (incomplete
+        scans are never the baseline).
+
+        Exit codes: 0 nothing got worse; 1 new failures or control regressions; 2 usage error."""
         from auditor.history import diff_views, to_json, to_markdown
         from auditor.notify import NotifyError
         from auditor.notify import notify as send
@@ -145,6 +166,8 @@ def register(cli: click.Group, scan: click.Group) -> None:
                 failed = True
         if failed:
             sys.exit(2)
+        if diff.new_findings or diff.regressions:
+            sys.exit(DIFF_EXIT_WORSE)
 
     @cli.command("history")
     @click.option("--store", "store_opt", metavar="PATH|URL", help="Scan store (default: $AUDITOR_STORE, config, per-user file).")
@@ -170,8 +193,9 @@ def register(cli: click.Group, scan: click.Group) -> None:
             ]
             click.echo(json.dumps(rows, indent=2))
             return
-        from rich.console import Console
         from rich.table import Table
+
+        from auditor.console import console_for
 
         table = Table()
         for col in ("scan", "scope", "started (UTC)", "seconds", "resources", "failing c/h/m/l/i", "complete"):
@@ -183,7 +207,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
                 str(s.counts.get("resources", "")), "/".join(str(sev.get(k, 0)) for k in _SEVERITIES),
                 "no" if s.incomplete else "yes",
             )
-        Console(soft_wrap=True).print(table)
+        console_for().print(table)
         click.echo(f"{len(scans)} scan(s)")
 
     @cli.command("init")

@@ -30,14 +30,16 @@ COMMAND_MODULES = (
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="auditor")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error (accepted anywhere on the line; or AUDITOR_DEBUG=1).")
+def cli(debug: bool = False) -> None:
     """Posture and compliance auditor for AI/ML infrastructure.
 
     Scans cloud accounts, infrastructure-as-code, ML services on the network and ML files, and
     maps every finding to GDPR, HIPAA and CCPA controls.
 
-    Exit codes: 0 ok; 1 unsuppressed failure at or above --fail-on; 2 usage or config error;
-    3 scan incomplete (unless --allow-partial).
+    Exit codes: 0 ok; 1 unsuppressed failure at or above --fail-on (or, with --fail-on-new, a new
+    one; for diff: new failures or control regressions); 2 usage or config error; 3 scan incomplete
+    (unless --allow-partial); 4 unexpected internal error (one line; --debug shows the traceback).
     """
 
 
@@ -67,16 +69,24 @@ def evaluate_cmd(inventory: Path, **common: Any) -> None:
     """Re-run the current checks over a saved inventory or result JSON, without the cloud."""
     from datetime import UTC, datetime
 
-    from auditor.pipeline import evaluate_resources, finish
+    from auditor.pipeline import build_registry, evaluate_resources, finish, save_inventory
+    from auditor.preflight import preflight
     from auditor.resources import resource_from_dict
     from auditor.result import load_inventory
 
     options = scan_options(common)
+    registry = build_registry(options)
+    preflight(options)
     try:
         inv = load_inventory(inventory)
         resources = [resource_from_dict(item) for item in inv.inventory]
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{inventory}: {exc}") from exc
+    if options.save_inventory is not None:
+        save_inventory(
+            options.save_inventory, resources, inv.collection_errors, inv.api_calls,
+            inv.sources or ["inventory"], inv.scope or inventory.stem, inv.collected or datetime.now(UTC), options.force,
+        )
     result = evaluate_resources(
         resources,
         inv.collection_errors,
@@ -85,6 +95,7 @@ def evaluate_cmd(inventory: Path, **common: Any) -> None:
         scope=inv.scope or inventory.stem,
         options=options,
         started=datetime.now(UTC),
+        registry=registry,
     )
     sys.exit(finish(result, options))
 
@@ -121,15 +132,16 @@ def checks_list(checks_dirs: tuple[str, ...], as_json: bool) -> None:
         ]
         click.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from auditor.console import console_for
 
     table = Table(show_lines=False)
     for col in ("id", "severity", "kind", "clouds", "title"):
         table.add_column(col)
     for s in registry:
         table.add_row(s.id, s.severity.value, s.kind.kind if s.kind else "", ",".join(s.clouds or ()) or "any", s.title)
-    Console(soft_wrap=True).print(table)
+    console_for().print(table)
     click.echo(f"{len(registry)} checks")
 
 
@@ -164,13 +176,23 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def run() -> None:
+EXIT_INTERNAL = 4  # documented beside 0/1/2/3: an unexpected error, never "failures found"
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The console entry point: usage errors exit 2, an unexpected exception is one line naming
+    its cause (the traceback only with ``--debug``) and exits 4."""
+    import os
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("AUDITOR_DEBUG", "").strip().lower() in ("1", "true", "yes")
+    args = [a for a in args if a != "--debug"]
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=args, prog_name="auditor", standalone_mode=False)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -178,6 +200,30 @@ def run() -> None:
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except SystemExit:
         raise
+    except Exception as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        where = _origin(exc)
+        click.echo(
+            f"internal error: {type(exc).__name__}{': ' + cause if cause else ''}{where}"
+            + ("" if debug else " (run again with --debug for the traceback)"),
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _origin(exc: BaseException) -> str:
+    """Where it was raised, as ``module:line`` (no machine paths in the message)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {Path(last.filename).name}:{last.lineno}"
 
 
 if __name__ == "__main__":

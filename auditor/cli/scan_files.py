@@ -35,6 +35,9 @@ def build_collectors(
 ) -> list[Collector]:
     if not paths:
         raise ConfigError("scan files: give at least one PATH")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:  # a typo is a usage error (exit 2), as in every source, never an incomplete scan
+        raise ConfigError(f"scan files: no such file or folder: {', '.join(missing)}")
     from auditor.collectors.files import FilesCollector
 
     return [
@@ -68,7 +71,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
 
 def register(cli: click.Group, scan: click.Group) -> None:
     @scan.command("files")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
     @click.option("--advisories", "advisories", multiple=True, type=click.Path(exists=True, path_type=Path),
                   help="An OSV export (file or folder) merged with the bundled advisory data. Repeatable.")
     @click.option("--max-file-size", help="Do not scan model files larger than this (e.g. 2G); they are reported as not scanned.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -31,6 +32,9 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
         paths = [paths]
     if not paths:
         raise ConfigError("sources.iac: 'paths' is required")
+    missing = [str(p) for p in paths if not Path(str(p)).exists()]
+    if missing:
+        raise ConfigError(f"sources.iac: no such file or folder: {', '.join(missing)}")
     var_files = section.get("var_file") or section.get("var_files") or []
     if isinstance(var_files, str):
         var_files = [var_files]

@@ -25,8 +25,31 @@ FORMATS: dict[str, str] = {
 }
 
 
+# The file endings each format writes or accepts for ``--output`` (known without importing the
+# renderers, so outputs are checked before a scan starts).
+OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "json": (".json",),
+    "html": (".html", ".htm"),
+    "sarif": (".sarif", ".sarif.json"),
+    "junit": (".junit.xml", ".xml"),
+    "csv": (".csv",),
+    "md": (".md", ".markdown"),
+}
+
+
 class ReportError(Exception):
     pass
+
+
+def format_for_path(path: Path) -> str | None:
+    """The format an output file name asks for (the longest matching ending wins)."""
+    name = path.name.lower()
+    best: tuple[int, str] | None = None
+    for fmt, suffixes in OUTPUT_SUFFIXES.items():
+        for suffix in suffixes:
+            if name.endswith(suffix) and (best is None or len(suffix) > best[0]):
+                best = (len(suffix), fmt)
+    return best[1] if best else None
 
 
 def parse_formats(values: Sequence[str]) -> list[str]:

@@ -76,8 +76,9 @@ def network_admin_port_open_to_world(rule: FirewallRule) -> Iterator[Result]:
         return
     everything = [r for r in rule.world_open_ports if opens_all_ports(r)]
     if everything:
+        # Every port, not one admin port: weighted above the check's own severity.
         yield fail(f"all ports open to the world by rule {describe(everything[0])}", key="all",
-                   rule=describe(everything[0]))
+                   severity=Severity.CRITICAL, rule=describe(everything[0]))
         return
     found = False
     for port, name, protocols in _ADMIN_PORTS:

@@ -51,6 +51,7 @@ def service_vulnerable_version(service: Service, ctx: CheckContext) -> Iterator[
         yield fail(
             f"{service.package} {service.version} is affected by {adv.id} ({adv.severity}): {adv.summary}; {reach}{fixed}",
             key=adv.id,
+            severity=Severity.parse(adv.severity),  # the advisory's rating, not the check's
             advisory=adv.id,
             aliases=adv.aliases,
             advisory_severity=adv.severity,

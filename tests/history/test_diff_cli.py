@@ -64,8 +64,11 @@ def test_diff_command_defaults_to_last_two_scans_of_a_scope(store_path: Path) ->
     data = json.loads(res.output)
     assert (data["old"]["id"], data["new"]["id"]) == (old.scan.id, new.scan.id)
     assert data["counts"] == {"new": 1, "resolved": 1, "still_open": 1, "regressions": 1, "improvements": 1}
-    # Without --scope: the newest scan's scope, which has only one scan.
+    # Without --scope while the store holds two scopes: the user must choose.
     res = runner.invoke(cli, ["diff"], standalone_mode=False)
+    assert isinstance(res.exception, ConfigError) and "choose one with --scope" in str(res.exception)
+    assert "aws-111111111111" in str(res.exception) and "aws-222222222222" in str(res.exception)
+    res = runner.invoke(cli, ["diff", "--scope", "aws-222222222222"], standalone_mode=False)
     assert isinstance(res.exception, ConfigError) and "diff needs two" in str(res.exception)
     # One id: that scan against the one before it (by prefix).
     res = runner.invoke(cli, ["diff", new.scan.id[:10], "--format", "md"], catch_exceptions=False)
@@ -127,7 +130,7 @@ def test_diff_command_notifies_config_targets(store_path: Path, tmp_path: Path, 
     cfg.write_text(f"outputs:\n  notify:\n    - webhook: {httpserver.url_for('/hook')}\n    - file: {tmp_path / 's.md'}\n")
     res = CliRunner().invoke(cli, ["diff", "--scope", "aws-111111111111", "--config", str(cfg), "--format", "json"],
                              catch_exceptions=False)
-    assert res.exit_code == 0
+    assert res.exit_code == 1  # one new failure and one control regression
     assert len(httpserver.log) == 1 and json.loads(httpserver.log[0][0].get_data())["text"].startswith("Auditor")
     assert "**1 new**" in (tmp_path / "s.md").read_text()
 
