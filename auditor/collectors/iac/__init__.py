@@ -8,13 +8,17 @@ naming the file and line; the rest of the files are still scanned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
-from auditor.collectors.iac.discovery import discover
+from auditor.collectors.iac.discovery import discover, display
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
+
+ErrorSink = Callable[[str, str, int | None, bool], None]
 
 
 class IacCollector:
@@ -27,6 +31,8 @@ class IacCollector:
         root: str | None = None,
         var_files: Sequence[str] = (),
         own_accounts: Sequence[str] = (),
+        skip_paths: Sequence[str] = (),
+        limits: IacLimits | None = None,
     ) -> None:
         self.paths = [Path(p) for p in paths]
         if root is not None:
@@ -38,6 +44,8 @@ class IacCollector:
             self.root = Path.cwd().resolve()
         self.var_files = [Path(v) for v in var_files]
         self.own_accounts = [str(a) for a in own_accounts]
+        self.skip_paths = [str(g) for g in skip_paths]
+        self.limits = limits or IacLimits()
 
     def scope(self) -> str:
         name = self.root.name or "root"
@@ -47,13 +55,18 @@ class IacCollector:
         from auditor.collectors.iac.mappers import map_resources
 
         def on_error(message: str, path: str, line: int | None, incomplete: bool) -> None:
-            sink.error(CollectionError(source="iac", message=message, path=path, line=line, incomplete=incomplete))
+            sink.error(
+                CollectionError(source="iac", message=display(message), path=display(path), line=line, incomplete=incomplete)
+            )
 
         for path in self.paths:
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():
                 on_error(f"{path}: no such file or directory", str(path), None, True)
-        found = discover([p for p in self.paths if p.exists()])
-        if not any(found.of(kind) for kind in ("terraform", "terraform_json", "plan", "cloudformation")):
+        found = discover([p for p in self.paths if p.exists() or p.is_symlink()], self.limits, self.skip_paths)
+        for skipped in found.skipped:
+            rel = self._rel(skipped.path)
+            on_error(f"{rel}: {skipped.reason}", rel, None, True)
+        if not any(found.of(kind) for kind in ("terraform", "terraform_json", "plan", "cloudformation")) and not found.skipped:
             # Not incomplete (nothing failed to parse), but never a silent green run: a CI job
             # pointed at the wrong folder sees this in every report.
             names = ", ".join(str(p) for p in self.paths)
@@ -63,21 +76,45 @@ class IacCollector:
         if tf_files:
             from auditor.collectors.iac.terraform.project import TerraformProject
 
-            project = TerraformProject(self.root, on_error)
             sink.progress(f"terraform: {len(tf_files)} files")
-            resources += project.resources(tf_files, self.var_files)
+            reported = {s.path.absolute() for s in found.skipped}
+            project = TerraformProject(self.root, on_error, self.limits, reported)
+            with self._guard("Terraform files", self._rel(self.root), on_error):
+                resources += project.resources(tf_files, self.var_files)
         for path in found.of("plan"):
             from auditor.collectors.iac.terraform.plan import load_plan
 
-            resources += load_plan(path, self._rel(path), on_error)
+            rel = self._rel(path)
+            with self._guard("plan", rel, on_error):
+                resources += load_plan(path, rel, on_error, self.limits)
         for path in found.of("cloudformation"):
             from auditor.collectors.iac.cloudformation import load_template
 
-            resources += load_template(path, self._rel(path), on_error)
+            rel = self._rel(path)
+            with self._guard("template", rel, on_error):
+                resources += load_template(path, rel, on_error, self.limits)
         sink.add_all(map_resources(resources, on_error, self.own_accounts))
+
+    @staticmethod
+    @contextmanager
+    def _guard(what: str, rel: str, on_error: ErrorSink) -> Iterator[None]:
+        """One unit (a template, a plan, the Terraform project) that fails is a named error; the rest goes on."""
+        try:
+            yield
+        except RecursionError:
+            on_error(f"{rel}: {what} not scanned: nested too deeply", rel, None, True)
+        except Exception as exc:
+            from auditor.analysis.secrets import redact_text
+
+            message = redact_text(str(exc))[:200]
+            on_error(f"{rel}: {what} not scanned: {type(exc).__name__}: {message}", rel, None, True)
 
     def _rel(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            rel = path.absolute().relative_to(self.root).as_posix()
         except ValueError:
-            return path.as_posix()
+            try:
+                rel = path.resolve().relative_to(self.root).as_posix()
+            except (ValueError, OSError):
+                rel = path.as_posix()
+        return display(rel)

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from auditor.collectors.iac.discovery import check_regular
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.hcl import ignore_comments
 from auditor.collectors.iac.values import (
@@ -58,6 +60,10 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Line
     out.lines = {}
     out.end_mark = (node.end_mark.line, node.end_mark.column)
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value, not a list or mapping", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=True)
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[str(key)] = key_node.start_mark.line + 1
@@ -92,22 +98,79 @@ class TemplateError(Exception):
         self.line = line
 
 
-def parse_template(text: str, is_json: bool) -> dict[str, Any]:
+def _load_yaml(text: str, limits: IacLimits) -> Any:
+    """YAML with aliases bounded: the document's size once every alias is expanded is counted
+    before anything is built (a billion-laughs file is refused, not expanded)."""
+    loader = _CfnLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, limits)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: yaml.Node, limits: IacLimits) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > limits.max_nesting:
+            raise TemplateError(f"values nested deeper than {limits.max_nesting}", node.start_mark.line + 1)
+        known = sizes.get(id(node))
+        if known is not None:
+            if known < 0:
+                raise TemplateError("an alias refers to a node that contains it", node.start_mark.line + 1)
+            return known
+        sizes[id(node)] = -1
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > limits.max_yaml_nodes:
+            raise TemplateError(
+                f"expands to over {limits.max_yaml_nodes:,} values once aliases are resolved (a billion-laughs file?)",
+                node.start_mark.line + 1,
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def parse_template(text: str, is_json: bool, limits: IacLimits | None = None) -> dict[str, Any]:
+    limits = limits or IacLimits()
     if is_json:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TemplateError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise TemplateError("JSON nested too deeply", None) from None
     else:
         try:
-            data = yaml.load(text, Loader=_CfnLoader)
+            data = _load_yaml(text, limits)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             raise TemplateError(f"invalid YAML: {exc.problem or exc}", mark.line + 1 if mark else None) from None
         except yaml.YAMLError as exc:
             raise TemplateError(f"invalid YAML: {exc}", None) from None
+        except RecursionError:
+            raise TemplateError("YAML nested too deeply", None) from None
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise TemplateError("not a CloudFormation template: no Resources mapping", 1)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise TemplateError("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), not text", None) from None
+        except (TypeError, ValueError, RecursionError):
+            pass
     return data
 
 
@@ -287,15 +350,20 @@ def _render(parts: list[Any], sep: str) -> Any:
     return Unknown(merged.reason, merged.refs, partial)
 
 
-def load_template(path: Path, rel: str, on_error: ErrorSink) -> list[IacResource]:
+def load_template(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | None = None) -> list[IacResource]:
+    limits = limits or IacLimits()
+    problem = check_regular(path, limits)
+    if problem is not None:
+        on_error(f"{rel}: {problem}", rel, None, True)
+        return []
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        on_error(f"cannot read {rel}: {exc}", rel, None, True)
+        on_error(f"{rel}: cannot read: {exc}", rel, None, True)
         return []
     is_json = text.lstrip().startswith("{")
     try:
-        template = parse_template(text, is_json)
+        template = parse_template(text, is_json, limits)
     except TemplateError as exc:
         where = f"{rel}:{exc.line}" if exc.line else rel
         on_error(f"{where}: {exc}", rel, exc.line, True)
@@ -331,6 +399,7 @@ def load_template(path: Path, rel: str, on_error: ErrorSink) -> list[IacResource
                 line=start,
                 end_line=end,
                 ignores=ignores,
+                scope=f"cloudformation:{rel}",
             )
         )
     return out

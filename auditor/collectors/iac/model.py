@@ -20,3 +20,5 @@ class IacResource:
     end_line: int | None = None
     ignores: list[InlineIgnore] = field(default_factory=list)
     module: str = ""
+    # the unit whose settings and joins apply to it: a Terraform root module, a template, a plan
+    scope: str = ""

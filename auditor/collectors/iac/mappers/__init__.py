@@ -17,16 +17,27 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
     from auditor.collectors.iac.mappers.azure_tf import AzureTerraform
     from auditor.collectors.iac.mappers.gcp_tf import GcpTerraform
 
-    tf = [r for r in resources if r.source == "terraform"]
-    cfn = [r for r in resources if r.source == "cloudformation"]
+    # Each scope (a Terraform root module, a template, a plan) is mapped on its own: account-level
+    # settings and joins by name never reach into another root module.
+    scopes: dict[str, list[IacResource]] = {}
+    for res in resources:
+        scopes.setdefault(res.scope, []).append(res)
     out: list[Resource] = []
-    for mapper in (AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf), AwsCloudFormation(cfn, own_accounts)):
-        for step in mapper.steps():
-            try:
-                out.extend(step())
-            except Exception as exc:  # one resource family failing must not hide the others
-                on_error(
-                    f"mapping {type(mapper).__name__}.{getattr(step, '__name__', 'step')} failed: {type(exc).__name__}: {exc}",
-                    "", None, True,
-                )
+    for scope, members in scopes.items():
+        tf = [r for r in members if r.source == "terraform"]
+        cfn = [r for r in members if r.source == "cloudformation"]
+        mappers = [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf)] if tf else []
+        if cfn:
+            mappers.append(AwsCloudFormation(cfn, own_accounts))
+        where = scope.split(":", 1)[-1]
+        for mapper in mappers:
+            for step in mapper.steps():
+                try:
+                    out.extend(step())
+                except Exception as exc:  # one resource family failing must not hide the others
+                    on_error(
+                        f"{where}: mapping {type(mapper).__name__}.{getattr(step, '__name__', 'step')} failed: "
+                        f"{type(exc).__name__}: {exc}",
+                        where, None, True,
+                    )
     return out

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.terraform.hcl import text
 from auditor.collectors.iac.values import (
     UNKNOWN_TEXT,
@@ -36,6 +39,43 @@ class Namespace:
 
 Lookup = Callable[[str], Any]
 
+# Expressions evaluated for one root module, counted down: bounds the time a hostile
+# configuration (nested for-expressions over big ranges) can take.
+_STEPS: ContextVar[list[int] | None] = ContextVar("iac_eval_steps", default=None)
+MAX_STEPS = 5_000_000
+
+
+class BudgetExceeded(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"evaluation stopped after {MAX_STEPS:,} expressions (line {line})")
+        self.line = line
+
+
+class EvalFailure(Exception):
+    """An expression that raised while being evaluated: its line and (shortened) text."""
+
+    def __init__(self, line: int, expression: str, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.line = line
+        self.expression = expression
+        self.cause = cause
+
+
+@contextmanager
+def step_budget(limit: int = MAX_STEPS) -> Iterator[None]:
+    token = _STEPS.set([limit])
+    try:
+        yield
+    finally:
+        _STEPS.reset(token)
+
+
+def _range(*args: Any) -> list[int]:
+    bounds = range(*[int(x) for x in args])
+    if len(bounds) > IacLimits.max_instances:
+        raise ValueError(f"range of {len(bounds):,} items is over the {IacLimits.max_instances:,}-item limit")
+    return list(bounds)
+
 
 class Evaluator:
     def __init__(self, src: bytes, lookup: Lookup) -> None:
@@ -50,8 +90,17 @@ class Evaluator:
             return self._eval(node)
         except RecursionError:
             return Unknown("expression too deeply nested")
+        except (EvalFailure, BudgetExceeded):
+            raise
+        except Exception as exc:  # a bug or an input no rule foresaw: name where it happened
+            raise EvalFailure(node.start_point[0] + 1, text(node, self.src), exc) from exc
 
     def _eval(self, node: Any) -> Any:
+        steps = _STEPS.get()
+        if steps is not None:
+            steps[0] -= 1
+            if steps[0] < 0:
+                raise BudgetExceeded(node.start_point[0] + 1)
         kind = node.type
         handler = getattr(self, "_n_" + kind, None)
         if handler is None:
@@ -668,7 +717,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "endswith": _strict(lambda s, p: s.endswith(p)),
     "substr": _strict(lambda s, o, n: s[o : o + n] if n >= 0 else s[o:]),
     "zipmap": _strict(lambda k, v: dict(zip(k, v, strict=False))),
-    "range": _strict(lambda *a: list(range(*[int(x) for x in a]))),
+    "range": _strict(_range),
     "min": _strict(lambda *a: min(a)),
     "max": _strict(lambda *a: max(a)),
     "abs": _strict(abs),

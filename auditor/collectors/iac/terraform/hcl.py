@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.collectors.iac.limits import IacLimits
+
 _local = threading.local()
 
 
@@ -89,7 +91,12 @@ def _label(node: Any, src: bytes) -> str:
     return raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
 
 
-def _body(node: Any, src: bytes, comments: dict[int, str]) -> Body:
+MAX_NESTING = IacLimits.max_nesting
+
+
+def _body(node: Any, src: bytes, comments: dict[int, str], depth: int = 0) -> Body:
+    if depth > MAX_NESTING:
+        raise HclSyntaxError(f"blocks nested deeper than {MAX_NESTING}", node.start_point[0] + 1)
     body = Body()
     for child in node.children:
         if child.type == "attribute":
@@ -97,13 +104,13 @@ def _body(node: Any, src: bytes, comments: dict[int, str]) -> Body:
             expr = next(c for c in child.children if c.type == "expression")
             body.attrs[text(ident, src)] = Attr(text(ident, src), expr, child.start_point[0] + 1)
         elif child.type == "block":
-            body.blocks.append(_block(child, src, comments))
+            body.blocks.append(_block(child, src, comments, depth))
         elif child.type == "comment":
             comments[child.start_point[0] + 1] = text(child, src)
     return body
 
 
-def _block(node: Any, src: bytes, comments: dict[int, str]) -> Block:
+def _block(node: Any, src: bytes, comments: dict[int, str], depth: int) -> Block:
     kind = ""
     labels: list[str] = []
     inner = Body()
@@ -113,22 +120,38 @@ def _block(node: Any, src: bytes, comments: dict[int, str]) -> Block:
         elif child.type in ("string_lit", "identifier"):
             labels.append(_label(child, src))
         elif child.type == "body":
-            inner = _body(child, src, comments)
+            inner = _body(child, src, comments, depth + 1)
         elif child.type == "comment":
             comments[child.start_point[0] + 1] = text(child, src)
     return Block(kind, labels, inner, node.start_point[0] + 1, node.end_point[0] + 1)
+
+
+def _snippet(src: bytes, line: int) -> str:
+    """The offending line, secrets redacted before it is cut short (errors reach every report)."""
+    from auditor.analysis.secrets import redact_text
+
+    start = 0
+    for _ in range(line - 1):
+        nxt = src.find(b"\n", start)
+        if nxt < 0:
+            break
+        start = nxt + 1
+    end = src.find(b"\n", start)
+    raw = src[start : end if end >= 0 else min(len(src), start + 4096)][:4096]
+    shown = redact_text(raw.decode("utf-8", "replace").strip())
+    return shown[:80] + ("…" if len(shown) > 80 else "")
 
 
 def parse_hcl(src: bytes, path: str) -> HclFile:
     tree = _parser().parse(src)
     root = tree.root_node
     if root.has_error:
-        bad = _first_error(root)
+        try:
+            bad = _first_error(root)
+        except RecursionError:
+            bad = None
         line = (bad.start_point[0] + 1) if bad is not None else 1
-        lines = src.splitlines()
-        line = max(1, min(line, len(lines)))
-        snippet = lines[line - 1].decode("utf-8", "replace").strip()[:80] if lines else ""
-        raise HclSyntaxError(f"HCL syntax error near: {snippet}", line)
+        raise HclSyntaxError(f"HCL syntax error near: {_snippet(src, line)}", line)
     comments: dict[int, str] = {}
     body = Body()
     for child in root.children:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.terraform.evaluate import Evaluator, Namespace
+from auditor.collectors.iac.terraform.evaluate import EvalFailure, Evaluator, Namespace
 from auditor.collectors.iac.terraform.hcl import Attr, Block, Body, HclFile, ignore_comments
 from auditor.collectors.iac.terraform.policy_document import policy_document_json
+from auditor.collectors.iac.terraform.registry_modules import RegistryModules
 from auditor.collectors.iac.values import OWN_ACCOUNT, ResObj, Unknown
 from auditor.resources import InlineIgnore
 
@@ -83,12 +85,20 @@ class ModuleInstance:
         loader: ModuleLoader,
         note: Note,
         depth: int = 0,
+        fail: Note | None = None,
+        registry: RegistryModules | None = None,
+        key: str = "",
+        limits: IacLimits | None = None,
     ) -> None:
         self.source = source
         self.prefix = prefix
         self.inputs = inputs
         self.loader = loader
         self.note = note
+        self.fail = fail or note  # what makes the scan incomplete
+        self.registry = registry
+        self.key = key  # dotted module call names, as in .terraform/modules/modules.json
+        self.limits = limits or IacLimits()
         self.depth = depth
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
@@ -215,8 +225,16 @@ class ModuleInstance:
         base = self.address(mode, rtype, name)
         out: list[tuple[str, dict[str, Any]]] = []
         ev = self.evaluator(located.file)
-        for suffix, extra in self._expansions(located, ev):
-            out.append((base + suffix, self.eval_body(located.block.body, located.file, extra)))
+        try:
+            for suffix, extra in self._expansions(located, ev):
+                out.append((base + suffix, self.eval_body(located.block.body, located.file, extra)))
+        except EvalFailure as exc:
+            out.clear()
+            self.fail(
+                f"{located.file.path}:{exc.line}: {base}: cannot evaluate `{_short(exc.expression)}`: {exc}",
+                located.file.path,
+                exc.line,
+            )
         self._instances[key] = out
         return out
 
@@ -228,16 +246,32 @@ class ModuleInstance:
                 return [("", {"count": {"index": Unknown("count.index of an unknown count")}})]
             try:
                 n = int(count)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return [("", {"count": {"index": Unknown("count is not a number")}})]
+            if n > self.limits.max_instances:
+                self._over_limit(located, "count", n)
+                return [("", {"count": {"index": Unknown(f"count {n:,} is over the instance limit")}})]
             return [(f"[{i}]", {"count": {"index": i}}) for i in range(n)]
         if "for_each" in attrs:
             coll = ev.eval(attrs["for_each"].node)
             if isinstance(coll, Unknown):
                 return [("", {"each": {"key": Unknown("for_each is unknown"), "value": Unknown("for_each is unknown")}})]
+            if isinstance(coll, dict | list) and len(coll) > self.limits.max_instances:
+                self._over_limit(located, "for_each", len(coll))
+                why = Unknown(f"for_each over {len(coll):,} items is over the instance limit")
+                return [("", {"each": {"key": why, "value": why}})]
             pairs = coll.items() if isinstance(coll, dict) else ((v, v) for v in (coll or []))
             return [(f"[{json.dumps(str(k))}]", {"each": {"key": str(k), "value": v}}) for k, v in pairs]
         return [("", {})]
+
+    def _over_limit(self, located: Located, what: str, n: int) -> None:
+        line = located.block.body.attrs[what].line
+        self.fail(
+            f"{located.file.path}:{line}: {what} of {n:,} instances is over the {self.limits.max_instances:,}-instance "
+            "limit: judged as one instance of unknown index",
+            located.file.path,
+            line,
+        )
 
     def eval_body(self, body: Body, file: HclFile, extra: dict[str, Any]) -> dict[str, Any]:
         ev = self.evaluator(file)
@@ -287,13 +321,23 @@ class ModuleInstance:
             return [child.outputs() for _, child in children]
         if isinstance(children, dict):
             return {k: child.outputs() for k, (_, child) in children.items()}
-        return children.outputs() if children is not None else Unknown(f"module.{name} could not be loaded")
+        if isinstance(children, tuple):  # a single instance: (prefix, module)
+            return children[1].outputs()
+        return Unknown(f"module.{name} could not be loaded")
 
     def outputs(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, located in self.source.outputs.items():
             attr = located.block.body.attrs.get("value")
-            out[name] = self.evaluator(located.file).eval(attr.node) if attr else None
+            try:
+                out[name] = self.evaluator(located.file).eval(attr.node) if attr else None
+            except EvalFailure as exc:
+                out[name] = Unknown(f"output {name} could not be evaluated")
+                self.fail(
+                    f"{located.file.path}:{exc.line}: output {name}: cannot evaluate `{_short(exc.expression)}`: {exc}",
+                    located.file.path,
+                    exc.line,
+                )
         return out
 
     def children(self, name: str) -> Any:
@@ -303,7 +347,15 @@ class ModuleInstance:
         if located is None:
             return Unknown(f"module.{name} is not declared")
         self._children[name] = Unknown(f"module.{name} refers to itself")
-        result = self._load_children(name, located)
+        try:
+            result = self._load_children(name, located)
+        except EvalFailure as exc:
+            result = None
+            self.fail(
+                f"{located.file.path}:{exc.line}: module.{name}: cannot evaluate `{_short(exc.expression)}`: {exc}",
+                located.file.path,
+                exc.line,
+            )
         self._children[name] = result
         return result
 
@@ -311,19 +363,33 @@ class ModuleInstance:
         ev = self.evaluator(located.file)
         attrs = located.block.body.attrs
         source = ev.eval(attrs["source"].node) if "source" in attrs else None
-        if not isinstance(source, str) or not source.startswith(("./", "../")):
-            self.note(
-                f"module.{name}: source {source!r} is not a local path; its resources are not scanned",
+        key = f"{self.key}.{name}" if self.key else name
+        where = f"{located.file.path}:{located.block.line}"
+        if isinstance(source, str) and source.startswith(("./", "../")):
+            directory = (self.source.directory / source).resolve()
+        else:
+            installed = self.registry.directory(key) if self.registry is not None else None
+            if installed is None:
+                shown = source if isinstance(source, str) else "(unknown)"
+                self.note(
+                    f"{where}: module.{name}: source {shown} is not a local path and `terraform init` has not "
+                    "installed it (.terraform/modules/modules.json); its resources are not scanned",
+                    located.file.path,
+                    located.block.line,
+                )
+                return None
+            directory = installed
+        if self.depth >= self.limits.max_module_depth:
+            self.fail(
+                f"{where}: module.{name} is nested {self.depth + 1} modules deep, over the "
+                f"{self.limits.max_module_depth}-module depth limit: its resources are not scanned",
                 located.file.path,
                 located.block.line,
             )
             return None
-        if self.depth > 20:
-            return None
-        directory = (self.source.directory / source).resolve()
         child_source = self.loader(directory)
         if child_source is None:
-            self.note(f"module.{name}: local module {source} not found", located.file.path, located.block.line)
+            self.note(f"{where}: module.{name}: module {source} not found", located.file.path, located.block.line)
             return None
         results: dict[str, tuple[str, ModuleInstance]] = {}
         expansions = self._expansions(located, ev)
@@ -336,7 +402,18 @@ class ModuleInstance:
             prefix = f"{self.prefix}module.{name}{suffix}."
             results[suffix] = (
                 prefix,
-                ModuleInstance(child_source, prefix=prefix, inputs=inputs, loader=self.loader, note=self.note, depth=self.depth + 1),
+                ModuleInstance(
+                    child_source,
+                    prefix=prefix,
+                    inputs=inputs,
+                    loader=self.loader,
+                    note=self.note,
+                    depth=self.depth + 1,
+                    fail=self.fail,
+                    registry=self.registry,
+                    key=key,
+                    limits=self.limits,
+                ),
             )
         if "count" in attrs and not (len(expansions) == 1 and expansions[0][0] == ""):
             return [results[s] for s, _ in expansions]
@@ -383,6 +460,13 @@ class ModuleInstance:
             for _, child in items:
                 out.extend(child.all_resources(include_data))
         return out
+
+
+def _short(expression: str) -> str:
+    from auditor.analysis.secrets import redact_text
+
+    one_line = " ".join(redact_text(expression[:2000]).split())
+    return one_line[:100] + ("…" if len(one_line) > 100 else "")
 
 
 def _key_of(address: str, base: str) -> str:

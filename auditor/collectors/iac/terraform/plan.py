@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from auditor.collectors.iac.discovery import check_regular
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.policy_document import policy_document_json
 from auditor.collectors.iac.values import Unknown
@@ -77,12 +79,19 @@ def _strip_index(address: str) -> str:
     return "".join(out)
 
 
-def load_plan(path: Path, rel: str, on_error: ErrorSink) -> list[IacResource]:
+def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | None = None) -> list[IacResource]:
+    problem = check_regular(path, limits or IacLimits())
+    if problem is not None:
+        on_error(f"{rel}: {problem}", rel, None, True)
+        return []
     try:
         text = path.read_text(encoding="utf-8")
         plan = json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        on_error(f"cannot read {rel}: {exc}", rel, None, True)
+        on_error(f"{rel}: cannot read: {exc}", rel, None, True)
+        return []
+    except RecursionError:
+        on_error(f"{rel}: JSON nested too deeply", rel, None, True)
         return []
     except json.JSONDecodeError as exc:
         on_error(f"{rel}:{exc.lineno}: invalid JSON: {exc.msg}", rel, exc.lineno, True)
@@ -128,6 +137,7 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink) -> list[IacResource]:
                 path=rel,
                 line=_line(text_lines, address),
                 module=address[: address.rfind(rtype)] if rtype in address else "",
+                scope=f"plan:{rel}",
             )
         )
     return out

@@ -7,33 +7,53 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from auditor.analysis.secrets import redact_text
+from auditor.collectors.iac.discovery import check_regular, display
+from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.terraform.evaluate import Evaluator
+from auditor.collectors.iac.terraform.evaluate import BudgetExceeded, EvalFailure, Evaluator, step_budget
 from auditor.collectors.iac.terraform.hcl import HclFile, HclSyntaxError, parse_hcl
-from auditor.collectors.iac.terraform.module import ModuleInstance, ModuleSource
+from auditor.collectors.iac.terraform.module import ModuleInstance, ModuleSource, Note
+from auditor.collectors.iac.terraform.registry_modules import RegistryModules
 from auditor.collectors.iac.values import Unknown
 
 ErrorSink = Callable[[str, str, int | None, bool], None]
 
 
 class TerraformProject:
-    def __init__(self, root: Path, on_error: ErrorSink) -> None:
+    def __init__(
+        self,
+        root: Path,
+        on_error: ErrorSink,
+        limits: IacLimits | None = None,
+        reported: set[Path] | None = None,
+    ) -> None:
         self.root = root
         self.on_error = on_error
+        self.limits = limits or IacLimits()
+        # files already reported as unreadable (by discovery): not reported twice
+        self.reported = reported if reported is not None else set()
         self._sources: dict[Path, ModuleSource | None] = {}
 
     def rel(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+            rel = path.resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError):
+            rel = path.as_posix()
+        return display(rel)
 
     def parse_file(self, path: Path) -> HclFile | None:
         rel = self.rel(path)
+        problem = check_regular(path, self.limits)
+        if problem is not None:
+            if path.absolute() not in self.reported:
+                self.reported.add(path.absolute())
+                self.on_error(f"{rel}: {problem}", rel, None, True)
+            return None
         try:
             data = path.read_bytes()
         except OSError as exc:
-            self.on_error(f"cannot read {rel}: {exc.strerror}", rel, None, True)
+            self.on_error(f"{rel}: cannot read: {exc.strerror or exc}", rel, None, True)
             return None
         try:
             if path.name.endswith(".tf.json"):
@@ -43,7 +63,11 @@ class TerraformProject:
             return parse_hcl(data, rel)
         except HclSyntaxError as exc:
             self.on_error(f"{rel}:{exc.line}: {exc}", rel, exc.line, True)
-            return None
+        except RecursionError:
+            self.on_error(f"{rel}: nested too deeply to read", rel, None, True)
+        except Exception as exc:  # one file that breaks the parser must not end the scan
+            self.on_error(f"{rel}: cannot parse: {type(exc).__name__}: {redact_text(str(exc))[:200]}", rel, None, True)
+        return None
 
     def source(self, directory: Path) -> ModuleSource | None:
         directory = directory.resolve()
@@ -52,7 +76,12 @@ class TerraformProject:
         if not directory.is_dir():
             self._sources[directory] = None
             return None
-        paths = sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+        try:
+            paths = sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+        except OSError as exc:
+            rel = self.rel(directory)
+            self.on_error(f"{rel}: cannot read folder: {exc.strerror or exc}", rel, None, True)
+            paths = []
         files = [f for f in (self.parse_file(p) for p in paths) if f is not None]
         rel = self.rel(directory)
         src = ModuleSource(directory, "" if rel == "." else rel, files)
@@ -70,7 +99,10 @@ class TerraformProject:
                 attr = located.block.body.attrs.get("source")
                 if attr is None:
                     continue
-                value = Evaluator(located.file.src, lambda n: Unknown(n)).eval(attr.node)
+                try:
+                    value = Evaluator(located.file.src, lambda n: Unknown(n)).eval(attr.node)
+                except EvalFailure:
+                    continue  # reported when the module is evaluated
                 if isinstance(value, str) and value.startswith(("./", "../")):
                     called.add((d / value).resolve())
         return [d for d in dirs if d not in called]
@@ -89,9 +121,13 @@ class TerraformProject:
     def _read_tfvars(self, path: Path) -> dict[str, Any]:
         rel = self.rel(path)
         if path.name.endswith(".json"):
+            problem = check_regular(path, self.limits)
+            if problem is not None:
+                self.on_error(f"{rel}: {problem}", rel, None, True)
+                return {}
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 self.on_error(f"{rel}: invalid JSON: {exc}", rel, getattr(exc, "lineno", None), True)
                 return {}
             return data if isinstance(data, dict) else {}
@@ -99,7 +135,14 @@ class TerraformProject:
         if parsed is None:
             return {}
         ev = Evaluator(parsed.src, lambda n: Unknown(f"{n} is not available in a tfvars file"))
-        return {name: ev.eval(attr.node) for name, attr in parsed.body.attrs.items()}
+        out: dict[str, Any] = {}
+        for name, attr in parsed.body.attrs.items():
+            try:
+                out[name] = ev.eval(attr.node)
+            except EvalFailure as exc:
+                out[name] = Unknown(f"{rel}: {name} could not be evaluated")
+                self.on_error(f"{rel}:{exc.line}: {name}: cannot evaluate: {exc}", rel, exc.line, True)
+        return out
 
     def resources(self, tf_files: list[Path], var_files: list[Path]) -> list[IacResource]:
         out: list[IacResource] = []
@@ -107,15 +150,41 @@ class TerraformProject:
         def note(message: str, path: str, line: int | None) -> None:
             self.on_error(message, path, line, False)
 
+        def fail(message: str, path: str, line: int | None) -> None:
+            self.on_error(message, path, line, True)
+
         for root in self.roots(tf_files):
-            src = self.source(root)
-            if src is None:
-                continue
-            inputs = self.var_values(root, var_files)
-            declared = {k: v for k, v in inputs.items() if k in src.variables}
-            # several root modules can declare the same address: ids outside the scan root carry their folder
             rel = self.rel(root)
-            prefix = "" if rel in (".", "") else f"{rel}:"
-            module = ModuleInstance(src, prefix=prefix, inputs=declared, loader=self.source, note=note)
-            out.extend(module.all_resources())
+            try:
+                out.extend(self._root_resources(root, rel, var_files, note, fail))
+            except BudgetExceeded as exc:
+                fail(f"{rel}: root module not scanned: {exc}", rel, None)
+            except RecursionError:
+                fail(f"{rel}: root module not scanned: references nested too deeply", rel, None)
+            except Exception as exc:  # one root module must never take the others with it
+                fail(f"{rel}: root module not scanned: {type(exc).__name__}: {redact_text(str(exc))[:200]}", rel, None)
         return out
+
+    def _root_resources(self, root: Path, rel: str, var_files: list[Path], note: Note, fail: Note) -> list[IacResource]:
+        src = self.source(root)
+        if src is None:
+            return []
+        inputs = self.var_values(root, var_files)
+        declared = {k: v for k, v in inputs.items() if k in src.variables}
+        try:
+            registry = RegistryModules.load(root)
+        except (OSError, ValueError, RecursionError) as exc:
+            registry = None
+            manifest = f"{'' if rel in ('.', '') else rel + '/'}.terraform/modules/modules.json"
+            fail(f"{manifest}: cannot read: {exc}", manifest, None)
+        # several root modules can declare the same address: ids outside the scan root carry their folder
+        prefix = "" if rel in (".", "") else f"{rel}:"
+        module = ModuleInstance(
+            src, prefix=prefix, inputs=declared, loader=self.source, note=note, fail=fail, registry=registry, limits=self.limits
+        )
+        with step_budget():
+            found = module.all_resources()
+        scope = rel if rel not in ("", ".") else "."
+        for res in found:
+            res.scope = f"terraform:{scope}"
+        return found

@@ -67,6 +67,8 @@ def tf_json_to_hcl(text: str, path: str) -> HclFile:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise HclSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise HclSyntaxError("JSON nested too deeply", 1) from None
     if not isinstance(data, dict):
         raise HclSyntaxError("a .tf.json file must hold an object", 1)
     json_lines = text.splitlines()
@@ -100,7 +102,11 @@ def tf_json_to_hcl(text: str, path: str) -> HclFile:
                     for name, body in (named.items() if isinstance(named, dict) else []):
                         for one in body if isinstance(body, list) else [body]:
                             block(kind, [rtype, name], one)
-    hcl = parse_hcl("\n".join(out).encode(), path)
+    try:
+        native = "\n".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise HclSyntaxError("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), not text", 1) from None
+    hcl = parse_hcl(native, path)
     # point blocks and comments back at the JSON lines
     starts = sorted(line_map)
     blocks = []

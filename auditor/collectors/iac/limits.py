@@ -1,0 +1,23 @@
+"""Bounds on what one IaC scan reads and expands (documented in docs/limits.md).
+
+Reaching one is a collection error naming the file (and line), never a silent skip: the scan is
+marked incomplete and everything else is still judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IacLimits:
+    # a file over this size is refused before any parser sees it (--max-file-size, MiB)
+    max_file_bytes: int = 8 * 1024 * 1024
+    # instances one count/for_each (or range()) may expand to
+    max_instances: int = 10_000
+    # nested blocks in an HCL file, nested values in JSON/YAML
+    max_nesting: int = 100
+    # local module calls nested in each other
+    max_module_depth: int = 20
+    # YAML nodes after aliases are expanded (billion laughs)
+    max_yaml_nodes: int = 1_000_000
