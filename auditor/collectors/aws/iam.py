@@ -183,6 +183,17 @@ def normalize_user(
     )
 
 
+def normalize_group(detail: dict[str, Any], account: str, managed: dict[str, dict[str, Any] | None]) -> Role:
+    """An IAM group: judged for what it grants, since every member (present or future) holds it."""
+    arns, attached_docs, missing = _attached(detail.get("AttachedManagedPolicies"), managed)
+    docs = _inline(detail.get("GroupPolicyList"), "PolicyName") + attached_docs
+    return Role(
+        ref=Ref(provider="aws", cloud="aws", account=account, id=str(detail["Arn"]), name=str(detail["GroupName"])),
+        principal_type="group",
+        **_permission_fields(arns, docs, missing),
+    )
+
+
 class IamCollection:
     def __init__(self, scan: Scan) -> None:
         self.scan = scan
@@ -264,6 +275,8 @@ class IamCollection:
                 continue
             self.scan.sink.add(normalize_role(detail, account, self.managed))
         groups = {str(g["GroupName"]): g for g in self.details["GroupDetailList"]}
+        for group in groups.values():
+            self.scan.sink.add(normalize_group(group, account, self.managed))
         for detail in self.details["UserDetailList"]:
             self.scan.sink.add(normalize_user(detail, account, self.managed, groups, self.report))
 
