@@ -1,0 +1,1 @@
+"""Terraform: HCL and JSON parsing, module evaluation and plan files."""
