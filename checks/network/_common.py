@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+# The port catalog lives beside the analyses that collectors share (re-exported here).
+from auditor.analysis.ports import ML_PORTS as ML_PORTS
+from auditor.analysis.ports import ServicePorts as ServicePorts
 from auditor.resources import PortRange
-
-
-@dataclass(frozen=True)
-class ServicePorts:
-    start: int
-    end: int
-    service: str
-
-    @property
-    def label(self) -> str:
-        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
-
-
-# The ML service ports of CHECKS.md, in catalog order.
-ML_PORTS = (
-    ServicePorts(8888, 8889, "Jupyter"),
-    ServicePorts(5000, 5000, "MLflow"),
-    ServicePorts(8265, 8265, "Ray dashboard"),
-    ServicePorts(10001, 10001, "Ray client"),
-    ServicePorts(6379, 6379, "Ray GCS/Redis"),
-    ServicePorts(6006, 6006, "TensorBoard"),
-    ServicePorts(8080, 8081, "TorchServe"),
-    ServicePorts(8000, 8002, "Triton"),
-    ServicePorts(7860, 7860, "Gradio"),
-    ServicePorts(8501, 8501, "Streamlit"),
-    ServicePorts(11434, 11434, "Ollama"),
-)
 
 # Protocols without ports: a world-open ICMP or IPsec rule opens no service port.
 _PORTLESS = {"icmp", "icmpv6", "esp", "ah", "1", "50", "51", "58"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from auditor.analysis.nsg import InboundRule, world_open_ports
 from auditor.resources import (
     AuditTrail,
     Bucket,
@@ -36,6 +37,9 @@ BUILTIN_ROLES = {
     "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
     "f6c7c914-8db3-469d-8ca1-694a8f32e121": "AzureML Data Scientist",
 }
+USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+ADMIN_ROLES = (OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR)
+ADMIN_ROLE_NAMES = frozenset(BUILTIN_ROLES[guid] for guid in ADMIN_ROLES)
 WILDCARD_DATA_ROLES = ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
 _TLS = {"TLS1_0": "1.0", "TLS1_1": "1.1", "TLS1_2": "1.2", "TLS1_3": "1.3"}
 WORLD = {"*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"}
@@ -169,7 +173,8 @@ def storage_account(
 
 
 def role_assignment(subscription: str, item: Mapping[str, Any]) -> Role:
-    """A role assignment. Admin = Owner/Contributor at subscription scope held by a service principal."""
+    """A role assignment. Admin = Owner, Contributor or User Access Administrator (which can grant
+    itself any role) at subscription scope or above, held by a service principal."""
     p = _props(item)
     role_guid = str(p.get("roleDefinitionId") or "").rsplit("/", 1)[-1].lower()
     role_name = BUILTIN_ROLES.get(role_guid, role_guid)
@@ -178,14 +183,14 @@ def role_assignment(subscription: str, item: Mapping[str, Any]) -> Role:
     at_subscription = not scope.lower().startswith(f"/subscriptions/{subscription}/".lower())
     principal_type = str(p.get("principalType") or "Unknown")
     sp = principal_type == "ServicePrincipal"
-    admin = role_guid in (OWNER, CONTRIBUTOR) and at_subscription and sp
+    admin = role_guid in ADMIN_ROLES and at_subscription and sp
     wildcard = role_guid in WILDCARD_DATA_ROLES and at_subscription
     name = f"{role_name} for {principal_type} {p.get('principalId', '?')}"
     return Role(
         ref=_ref(subscription, item, name),
         principal_type="role_assignment",
         is_admin=admin,
-        admin_via=f"{role_name} at {scope or 'subscription'} scope held by a service principal" if admin else None,
+        admin_via=f"built-in role {role_name} at {scope or 'subscription'} scope held by a service principal" if admin else None,
         wildcard_data_access=wildcard,
         wildcard_data_via=f"{role_name} on every storage account in the subscription" if wildcard else None,
         public_members=[],
@@ -257,22 +262,29 @@ def _port_ranges(protocol: str, single: Any, many: Any) -> list[PortRange]:
 
 
 def nsg(subscription: str, item: Mapping[str, Any]) -> FirewallRule:
-    """A network security group: the inbound Allow rules from the internet that no higher-priority
-    Deny from the internet on every port overrides."""
+    """A network security group: the ports its inbound rules open to the internet, evaluated as
+    Azure does (by priority, first match wins: a higher-priority Deny shadows an Allow)."""
     p = _props(item)
-    rules = sorted((_props(r) | {"name": r.get("name")} for r in p.get("securityRules") or []), key=lambda r: int(r.get("priority") or 4096))
-    open_ports: list[PortRange] = []
-    for rule in rules:
-        if str(rule.get("direction")) != "Inbound" or not _world(rule.get("sourceAddressPrefix"), rule.get("sourceAddressPrefixes")):
-            continue
-        ports = _port_ranges(str(rule.get("protocol") or "*"), rule.get("destinationPortRange"), rule.get("destinationPortRanges"))
-        if str(rule.get("access")) == "Deny":
-            if any(pr.protocol == "all" for pr in ports):
-                break  # every protocol and port from the internet is denied: the rest is shadowed
-            continue
-        open_ports.extend(ports)
+    rules = [
+        InboundRule(
+            priority=_priority(rule.get("priority")),
+            allow=str(rule.get("access")).lower() == "allow",
+            from_world=_world(rule.get("sourceAddressPrefix"), rule.get("sourceAddressPrefixes")),
+            ports=_port_ranges(str(rule.get("protocol") or "*"), rule.get("destinationPortRange"), rule.get("destinationPortRanges")),
+        )
+        for rule in (_props(r) for r in p.get("securityRules") or [])
+        if str(rule.get("direction")) == "Inbound"
+    ]
+    open_ports = world_open_ports(rules) or []
     attached = [str(x["id"]) for x in (p.get("networkInterfaces") or []) + (p.get("subnets") or []) if x.get("id")]
     return FirewallRule(ref=_ref(subscription, item), tags=_tags(item), world_open_ports=open_ports, attached_to=attached)
+
+
+def _priority(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def vault_key(subscription: str, vault: Mapping[str, Any], item: Mapping[str, Any]) -> Key:
