@@ -110,6 +110,7 @@ def _url(text: str) -> Target:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise TargetError(f"{text}: invalid port") from None
+    _valid_host(parts.hostname, text)
     return Target(parts.hostname, port, parts.scheme, parts.path.rstrip("/"))
 
 
@@ -143,8 +144,23 @@ def _valid_host(host: str, original: str) -> None:
     except ValueError:
         pass
     labels = host.rstrip(".").split(".")
+    if host and (labels[-1].isdigit() or _numeric_shorthand(host)):
+        # 999.1.1.1, 127.1 or 0x7f000001 are not host names: the system resolver would turn
+        # some into an address nobody typed. Only real names ever reach it.
+        raise TargetError(f"{original}: {host!r} is not a valid IP address")
     if not host or not all(label and len(label) <= 63 and label.replace("-", "").replace("_", "").isalnum() for label in labels):
         raise TargetError(f"{original}: not a host name, address, URL or CIDR range")
+
+
+def _numeric_shorthand(host: str) -> bool:
+    """What inet_aton accepts but ipaddress does not (``127.1``, ``0x7f.1``, ``2130706433``)."""
+    import socket
+
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
 
 
 def _host_count(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:

@@ -11,6 +11,7 @@ services too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -57,6 +58,17 @@ CLIENT_MODULES = (
 )
 
 
+STORAGE_EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
+
+
+def storage_emulator_url() -> str | None:
+    """``STORAGE_EMULATOR_HOST`` as google-cloud-storage reads it: a URL, or host:port meaning http."""
+    value = os.environ.get(STORAGE_EMULATOR_ENV, "").strip()
+    if not value:
+        return None
+    return value if "://" in value else f"http://{value}"
+
+
 def require_sdk() -> None:
     require_modules(("google.auth", "google.cloud.storage", "requests", *CLIENT_MODULES), MISSING_EXTRA)
 
@@ -83,6 +95,9 @@ class GcpCollector:
         self.projects = list(projects or [])
         self.credentials = credentials
         self.endpoints = dict(endpoints or {})
+        self.storage_emulator = storage_emulator_url()
+        if self.storage_emulator and "storage" not in self.endpoints:
+            self.endpoints["storage"] = self.storage_emulator
         self.ca_bundle = ca_bundle
         self.regions = list(regions or DEFAULT_VERTEX_REGIONS)
         self.max_workers = max_workers
@@ -105,6 +120,11 @@ class GcpCollector:
         try:
             creds, _ = google.auth.default(scopes=list(SCOPES))
         except DefaultCredentialsError as exc:
+            if self.storage_emulator:
+                # google-cloud-storage's own convention: with an emulator, anonymous credentials.
+                from google.auth.credentials import AnonymousCredentials
+
+                return AnonymousCredentials()
             raise ConfigError(f"no GCP credentials (Application Default Credentials): {exc}") from exc
         return creds
 
