@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from auditor.collectors.endpoints import EndpointCollector
 
 CONFIG_KEYS = {"targets", "targets_file", "max_hosts", "concurrency", "per_host", "timeout", "ca_bundle", "host_header"}
+# the limits of docs/limits.md: config key -> (type, default); the same names as the flags
+LIMIT_KEYS: dict[str, tuple[type, float | int | None]] = {
+    "read_timeout": (float, None),
+    "target_timeout": (float, 60.0),
+    "max_body": (int, 512 * 1024),
+    "max_decompression_ratio": (float, 100.0),
+}
+CONFIG_KEYS |= set(LIMIT_KEYS)
 
 
 def build_collector(
@@ -29,6 +37,7 @@ def build_collector(
     ca_bundle: str | None = None,
     host_header: str | None = None,
     where: str = "",
+    limits: dict[str, Any] | None = None,
 ) -> EndpointCollector:
     try:
         from auditor.collectors.endpoints import EndpointCollector, TargetError
@@ -51,9 +60,26 @@ def build_collector(
             timeout=timeout,
             ca_bundle=ca_bundle,
             host_header=host_header,
+            **_limit_kwargs(limits or {}),
         )
     except TargetError as exc:
         raise ConfigError(f"{where}{exc}") from exc
+
+
+def _limit_kwargs(limits: dict[str, Any]) -> dict[str, Any]:
+    """EndpointCollector keyword arguments for the limits that were given (None: the default)."""
+    names = {"read_timeout": "read_timeout", "target_timeout": "target_timeout", "max_body": "max_body",
+             "max_decompression_ratio": "max_ratio"}
+    out: dict[str, Any] = {}
+    for key, value in limits.items():
+        if value is None:
+            continue
+        kind = LIMIT_KEYS[key][0]
+        number = kind(value)
+        if number <= 0:
+            raise ValueError(f"{key} must be above 0, not {value!r}")
+        out[names[key]] = number
+    return out
 
 
 def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
@@ -78,6 +104,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
                 ca_bundle=section.get("ca_bundle"),
                 host_header=section.get("host_header"),
                 where="sources.endpoints: ",
+                limits={key: section.get(key) for key in LIMIT_KEYS},
             )
         ]
     except (TypeError, ValueError) as exc:
@@ -120,6 +147,10 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--per-host", type=click.IntRange(min=1), default=4, show_default=True, help="Requests at once to one host.")
     @click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True, help="Connect and TLS handshake time-out, seconds (reads: at least 5 s).")
     @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates (PEM) to judge certificate chains against.")
+    @click.option("--read-timeout", type=click.FloatRange(min=0.1), default=None, help="Time-out for each read from a target, seconds [default: --timeout, at least 5].")
+    @click.option("--target-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Total time for all requests to one target, seconds; reaching it is a collection error.")
+    @click.option("--max-body", type=click.IntRange(min=1), default=512 * 1024, show_default=True, help="Bytes read from one response, before and after decoding.")
+    @click.option("--max-decompression-ratio", type=click.FloatRange(min=1), default=100.0, show_default=True, help="Largest decoded/encoded size of a compressed response; above it the target is a collection error.")
     @click.option("--host-header", metavar="NAME", help="Present this host name (Host header, TLS name) instead of the address, "
                   "as clients of a name-based virtual host do.")
     @common_scan_options
@@ -132,6 +163,10 @@ def register(cli: click.Group, scan: click.Group) -> None:
         timeout: float,
         ca_bundle: str | None,
         host_header: str | None,
+        read_timeout: float | None,
+        target_timeout: float,
+        max_body: int,
+        max_decompression_ratio: float,
         **common: Any,
     ) -> None:
         """Probe ML services (Jupyter, MLflow, Ray, TorchServe, ...) with read-only GET requests.
@@ -150,6 +185,8 @@ def register(cli: click.Group, scan: click.Group) -> None:
             timeout=timeout,
             ca_bundle=ca_bundle,
             host_header=host_header,
+            limits={"read_timeout": read_timeout, "target_timeout": target_timeout, "max_body": max_body,
+                    "max_decompression_ratio": max_decompression_ratio},
         )
         code = run_scan([collector], options, sources=["endpoints"])
         if not options.quiet:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.endpoints.body import DEFAULT_MAX_BODY, DEFAULT_MAX_RATIO, ProbeError
 from auditor.collectors.endpoints.fingerprints import Classification, classify, identify
-from auditor.collectors.endpoints.http import Prober, ProbeSettings, TargetSession
+from auditor.collectors.endpoints.http import DEFAULT_TARGET_TIMEOUT, Prober, ProbeSettings, TargetSession
 from auditor.collectors.endpoints.targets import DEFAULT_MAX_HOSTS, DEFAULT_ML_PORTS, Target, parse_targets
 from auditor.collectors.endpoints.tls import inspect_tls
 from auditor.resources import Provider, Ref, Service, TLSInfo
@@ -45,6 +46,9 @@ class EndpointCollector:
         ports: Sequence[int] = DEFAULT_ML_PORTS,
         inspect_certificates: bool = True,
         host_header: str | None = None,
+        target_timeout: float = DEFAULT_TARGET_TIMEOUT,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_ratio: float = DEFAULT_MAX_RATIO,
     ) -> None:
         """Raises TargetError (naming the bad target) before any request is sent."""
         self.raw_targets = list(targets)
@@ -55,6 +59,9 @@ class EndpointCollector:
             connect_timeout=timeout,
             read_timeout=read_timeout if read_timeout is not None else max(timeout, 5.0),
             host_header=host_header,
+            target_timeout=target_timeout,
+            max_body=max(1, max_body),
+            max_ratio=max_ratio,
         )
         self.ca_bundle = ca_bundle
         self.inspect_certificates = inspect_certificates
@@ -72,16 +79,44 @@ class EndpointCollector:
         async with Prober(self.settings, on_request=sink.call) as prober:
 
             async def one(target: Target) -> ProbeOutcome:
-                async with gate:
+                async with gate, prober.host_slot(target.host):
                     try:
-                        return await self._probe(prober, target, sink)
-                    except Exception as exc:  # one odd server must not end the scan
-                        sink.error(
-                            CollectionError(source=self.name, resource=target.url(), message=f"probe failed: {exc!r}"[:300])
+                        return await asyncio.wait_for(self._probe(prober, target, sink), self.settings.target_timeout)
+                    except TimeoutError:
+                        return self._failed(
+                            sink, target, f"probe stopped after {self.settings.target_timeout:g} s: the target "
+                            "answers too slowly to be judged (total time per target, --target-timeout)"
                         )
-                        return ProbeOutcome(target, "error", note=repr(exc)[:200])
+                    except ProbeError as exc:  # a compression bomb, an unknown or corrupt encoding
+                        return self._failed(sink, target, str(exc))
+                    except Exception as exc:  # one odd server must not end the scan
+                        return self._failed(sink, target, f"probe failed: {exc!r}"[:300], incomplete=False)
+                    finally:
+                        self._report_truncated(prober, target, sink)
 
             return list(await asyncio.gather(*(one(t) for t in self.targets)))
+
+    def _failed(self, sink: CollectionSink, target: Target, message: str, *, incomplete: bool = True) -> ProbeOutcome:
+        """A target that could not be judged: a named error, never a quiet "closed"."""
+        sink.error(
+            CollectionError(
+                source=self.name, resource=target.url(), operation="http:GET", message=message, incomplete=incomplete
+            )
+        )
+        return ProbeOutcome(target, "error", note=message[:200])
+
+    def _report_truncated(self, prober: Prober, target: Target, sink: CollectionSink) -> None:
+        """Bodies cut at --max-body: judged on their start, and said so once per target."""
+        bases = tuple(target.url(scheme) + "/" for scheme in ("http", "https"))
+        cut = [u for u in prober.truncated if u.startswith(bases)]
+        if not cut:
+            return
+        message = prober.truncated[cut[0]]
+        for url in cut:
+            del prober.truncated[url]
+        more = f" ({len(cut)} responses, the first {cut[0]})" if len(cut) > 1 else ""
+        sink.error(CollectionError(source=self.name, resource=cut[0] if len(cut) == 1 else target.url(),
+                                   operation="http:GET", message=message + more))
 
     async def _probe(self, prober: Prober, target: Target, sink: CollectionSink) -> ProbeOutcome:
         opened = await prober.open(target)

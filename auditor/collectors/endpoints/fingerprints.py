@@ -31,7 +31,7 @@ class Reply:
     def json(self) -> Any:
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a hostile page of 100,000 nested "["
             return _NOT_JSON
 
 

@@ -14,12 +14,19 @@ from dataclasses import dataclass, field
 import httpx
 
 from auditor import __version__
+from auditor.collectors.endpoints.body import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_RATIO,
+    ProbeError,
+    decode_body,
+)
 from auditor.collectors.endpoints.fingerprints import Reply
 from auditor.collectors.endpoints.targets import Target
 
 # Not "Mozilla/...": Ray >= 2.52 treats such callers as browsers (and says so in its logs).
 USER_AGENT = f"ml-posture-auditor/{__version__} (read-only probe)"
-MAX_BODY = 512 * 1024  # fingerprints look at the start of pages; never pull a big artifact
+DEFAULT_TARGET_TIMEOUT = 60.0  # a server dripping one byte every 2 s never trips a read time-out
 
 
 @dataclass
@@ -29,6 +36,9 @@ class ProbeSettings:
     connect_timeout: float = 3.0
     read_timeout: float = 5.0
     host_header: str | None = None  # present this name instead of the address (name-based virtual hosts)
+    target_timeout: float = DEFAULT_TARGET_TIMEOUT  # all requests to one target together
+    max_body: int = DEFAULT_MAX_BODY  # bytes read from one response, and kept after decoding
+    max_ratio: float = DEFAULT_MAX_RATIO  # decoded / encoded size of one content-coding layer
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Prober:
         self._on_request = on_request
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._client: httpx.AsyncClient | None = None
+        self.truncated: dict[str, str] = {}  # url -> why only the start of its body was read
 
     async def __aenter__(self) -> Prober:
         s = self.settings
@@ -57,7 +68,7 @@ class Prober:
             follow_redirects=False,  # a 302 to a login page is itself the answer
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=None),
             limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
-            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,  # probes go straight to the target, never through a configured proxy
         )
         return self
@@ -66,44 +77,61 @@ class Prober:
         if self._client is not None:
             await self._client.aclose()
 
+    def host_slot(self, host: str) -> asyncio.Semaphore:
+        """Held by a target for its whole probe (its requests go one at a time): ``per_host`` targets
+        of one host at once, and a target's time limit starts only when it holds a slot."""
+        return self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+
     async def get(self, url: str, host: str) -> Reply:
-        """GET ``url``; raises httpx errors. The only request this tool sends to a service."""
+        """GET ``url``; raises httpx errors. The only request this tool sends to a service.
+        The caller holds ``host_slot(host)``."""
         assert self._client is not None
-        sem = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
-        async with sem:
-            if self._on_request is not None:
-                self._on_request("http:GET")
-            headers = {"Host": self.settings.host_header} if self.settings.host_header else None
-            async with self._client.stream("GET", url, headers=headers) as response:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= MAX_BODY:
-                        break
-                body = b"".join(chunks)[:MAX_BODY].decode(response.encoding or "utf-8", errors="replace")
-                headers = {k.lower(): v for k, v in response.headers.items()}
-                return Reply(response.status_code, headers, body)
+        if self._on_request is not None:
+            self._on_request("http:GET")
+        headers = {"Host": self.settings.host_header} if self.settings.host_header else None
+        async with self._client.stream("GET", url, headers=headers) as response:
+            # raw bytes, decoded below with limits: httpx would inflate a compression bomb whole
+            chunks: list[bytes] = []
+            size = 0
+            cut = False
+            async for chunk in response.aiter_raw():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.settings.max_body:
+                    cut = True
+                    break
+            raw = b"".join(chunks)[: self.settings.max_body]
+            try:
+                data, shortened = decode_body(
+                    raw,
+                    response.headers.get("content-encoding"),
+                    max_body=self.settings.max_body,
+                    max_ratio=self.settings.max_ratio,
+                )
+            except ProbeError as exc:
+                raise type(exc)(f"{url}: {exc}") from None
+            if cut or shortened:
+                self.truncated[url] = f"response over {self.settings.max_body} bytes: only its start was read (--max-body)"
+            body = _text(data, response.encoding)
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return Reply(response.status_code, headers, body)
 
     async def _tcp_closed(self, target: Target) -> str:
         """Why nothing listens at the target ("" when a TCP connection opens). Sends no data."""
         if self._on_request is not None:
             self._on_request("tcp:connect")
-        sem = self._per_host.setdefault(target.host, asyncio.Semaphore(self.settings.per_host))
-        async with sem:
-            try:
-                _, writer = await asyncio.wait_for(
-                    asyncio.open_connection(target.host, target.port), self.settings.connect_timeout
-                )
-            except TimeoutError:
-                return "connect timed out"
-            except OSError as exc:
-                return exc.strerror or type(exc).__name__
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-            return ""
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(target.host, target.port), self.settings.connect_timeout
+            )
+        except TimeoutError:
+            return "connect timed out"
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return ""
 
     async def open(self, target: Target) -> Opened:
         """Find the scheme: the one given, else plain HTTP first and TLS when that is refused."""
@@ -141,6 +169,13 @@ class Prober:
             opened.first = reply
             return opened
         return opened
+
+
+def _text(data: bytes, encoding: str | None) -> str:
+    try:
+        return data.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset no codec knows
+        return data.decode("utf-8", errors="replace")
 
 
 def _plain_to_tls(reply: Reply) -> bool:
