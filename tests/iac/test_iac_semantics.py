@@ -78,3 +78,24 @@ def test_iam_users_and_groups_are_modelled(scan_project) -> None:
         assert "user_console_without_mfa" not in row and "user_stale_access_key" not in row, address
     assert "AdministratorAccess" in (scan.resources["aws_iam_user.oncall"].admin_via or "")  # type: ignore[attr-defined]
     assert "except ec2:Describe*" in (scan.resources["aws_iam_group.data"].admin_via or "")  # type: ignore[attr-defined]
+
+
+def test_azure_nsg_priority_and_builtin_admin_roles(scan_project) -> None:
+    scan = scan_project("azure_priority")
+    assert not scan.errors
+    # SSH allowed at 200 is shadowed by the Deny at 100; 443 from an unresolved CIDR can open no judged port
+    jumpbox = scan.of("azurerm_network_security_group.jumpbox")
+    assert (jumpbox["network_admin_port_open_to_world"], jumpbox["network_ml_port_open_to_world"]) == ("pass", "pass")
+    # the Deny comes later (priority 4000): Jupyter stays open
+    assert scan.of("azurerm_network_security_group.notebooks")["network_ml_port_open_to_world"] == "fail"
+    expected = {
+        "azurerm_role_assignment.pipeline_contributor": "fail",
+        "azurerm_role_assignment.pipeline_uaa": "fail",
+        "azurerm_role_assignment.pipeline_rg_owner": "pass",  # resource-group scope
+        "azurerm_role_assignment.team_contributor": "pass",  # a group, not a service principal
+        "azurerm_role_assignment.pipeline_reader": "pass",
+    }
+    for address, status in expected.items():
+        assert scan.of(address)["role_admin_access"] == status, address
+    via = scan.resources["azurerm_role_assignment.pipeline_uaa"].admin_via  # type: ignore[attr-defined]
+    assert "User Access Administrator" in via and "azurerm_user_assigned_identity.pipeline" in via

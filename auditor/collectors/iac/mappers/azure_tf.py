@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from auditor.analysis.nsg import InboundRule, world_open_ports
+from auditor.analysis.ports import could_open_judged_port
 from auditor.collectors.iac.mappers.common import (
     ByType,
     as_bool,
@@ -21,7 +23,7 @@ from auditor.collectors.iac.mappers.common import (
     make_ref,
     targets,
 )
-from auditor.collectors.iac.mappers.network import merge_ranges, port_spec, protocol_name
+from auditor.collectors.iac.mappers.network import port_spec, protocol_name
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import Unknown, collect_refs
 from auditor.resources import (
@@ -37,7 +39,10 @@ from auditor.resources import (
     Role,
 )
 
-ADMIN_ROLES = frozenset({"Owner", "Contributor"})
+# Built-in roles that own a subscription: write everything, or grant oneself anything.
+ADMIN_ROLES = frozenset({"Owner", "Contributor", "User Access Administrator"})
+# Principals that are not service principals; everything else with an identity is one.
+_HUMAN_PRINCIPALS = ("azuread_user", "azuread_group")
 WORLD_SOURCES = frozenset({"*", "internet", "0.0.0.0/0", "::/0", "any", "0.0.0.0"})
 _TLS = {"TLS1_0": "1.0", "TLS1_1": "1.1", "TLS1_2": "1.2", "TLS1_3": "1.3"}
 
@@ -232,21 +237,26 @@ class AzureTerraform(ByType):
         groups = self.of("azurerm_network_security_group")
         by_name = index_by_name(groups, "name")
         addresses = {g.address for g in groups}
-        extra: dict[str, list[list[PortRange] | None]] = {}
+        extra: dict[str, list[InboundRule]] = {}
         for rule in self.of("azurerm_network_security_rule"):
+            inbound = nsg_inbound_rule(rule.attrs)
             for address in targets(rule.attrs.get("network_security_group_name"), by_name, addresses) or []:
-                extra.setdefault(address, []).append(nsg_rule_ranges(rule.attrs))
+                if inbound is not None:
+                    extra.setdefault(address, []).append(inbound)
         out: list[Resource] = []
         for g in groups:
             rules = blocks(g.attrs.get("security_rule"))
-            parts: list[list[PortRange] | None] = [None] if rules is None else [nsg_rule_ranges(r) for r in rules]
-            parts += extra.get(g.address, [])
+            world: list[PortRange] | None = None
+            if rules is not None:
+                inbound = [r for r in (nsg_inbound_rule(rule) for rule in rules) if r is not None]
+                # Azure evaluates by priority, first match wins: a higher-priority Deny shadows an Allow
+                world = world_open_ports(inbound + extra.get(g.address, []))
             out.append(
                 FirewallRule(
                     ref=make_ref(g, Cloud.AZURE, g.attrs.get("name")),
                     tags=_tags(g.attrs),
                     ignores=g.ignores,
-                    world_open_ports=merge_ranges(parts),
+                    world_open_ports=world,
                 )
             )
         return out
@@ -257,30 +267,29 @@ class AzureTerraform(ByType):
         for ra in self.of("azurerm_role_assignment"):
             a = ra.attrs
             role = a.get("role_definition_name")
-            scope = a.get("scope")
-            ptype = a.get("principal_type")
             admin: bool | None
-            if not isinstance(role, str) and "role_definition_id" in a:
-                admin = None
-            elif isinstance(role, str) and role not in ADMIN_ROLES:
+            via: str | None = None
+            if not isinstance(role, str):
+                admin = None  # a role definition id or an unresolved name
+            elif role not in ADMIN_ROLES:
                 admin = False
-            elif not isinstance(role, str):
-                admin = None
             else:
-                sub = _subscription_scope(scope)
-                if sub is False:
+                sub = _subscription_scope(a.get("scope"))
+                holder, holder_detail = _service_principal(a.get("principal_type"), a.get("principal_id"))
+                if sub is False or holder is False:
                     admin = False
-                elif ptype is not None and isinstance(ptype, str):
-                    admin = bool(sub) and ptype == "ServicePrincipal" if sub is not None else None
+                elif sub is None or holder is None:
+                    admin = None
                 else:
-                    admin = None if sub is not False else False
+                    admin = True
+                    via = f"built-in role {role} at subscription scope held by a service principal ({holder_detail})"
             out.append(
                 Role(
-                    ref=make_ref(ra, Cloud.AZURE, a.get("name")),
+                    ref=make_ref(ra, Cloud.AZURE, a.get("name") or (f"{role} assignment" if isinstance(role, str) else None)),
                     ignores=ra.ignores,
                     principal_type="role_assignment",
                     is_admin=admin,
-                    admin_via=f"{role} at subscription scope held by a service principal" if admin else None,
+                    admin_via=via,
                 )
             )
         return out
@@ -334,10 +343,30 @@ class AzureTerraform(ByType):
         return out
 
 
+def _service_principal(ptype: Any, principal_id: Any) -> tuple[bool | None, str]:
+    """Whether the assignee is a service principal: declared ``principal_type``, else what
+    ``principal_id`` refers to (a managed identity or ``azuread_service_principal`` is one; an
+    ``azuread_user`` or ``azuread_group`` is not)."""
+    if isinstance(ptype, str):
+        return ptype == "ServicePrincipal", f"principal_type = {ptype}"
+    if ptype is not None:
+        return None, "principal type unknown"
+    refs = sorted(collect_refs(principal_id))
+    if any(f"{kind}." in r for r in refs for kind in _HUMAN_PRINCIPALS):
+        return False, "a user or group"
+    identities = [r for r in refs if not r.startswith("data.azurerm_client_config")]
+    if identities:
+        return True, f"identity of {identities[0]}"
+    return None, "principal unknown"
+
+
 def _subscription_scope(scope: Any) -> bool | None:
     if isinstance(scope, str):
         parts = [p for p in scope.split("/") if p]
         return len(parts) == 2 and parts[0].lower() == "subscriptions"
+    if isinstance(scope, Unknown) and isinstance(scope.partial, str) and scope.partial.lower().startswith("/subscriptions/"):
+        parts = [p for p in scope.partial.split("/") if p]
+        return len(parts) == 2
     if isinstance(scope, Unknown):
         refs = collect_refs(scope)
         if any("azurerm_subscription" in r for r in refs):
@@ -347,19 +376,34 @@ def _subscription_scope(scope: Any) -> bool | None:
     return None
 
 
-def nsg_rule_ranges(rule: dict[str, Any]) -> list[PortRange] | None:
+def nsg_inbound_rule(rule: dict[str, Any]) -> InboundRule | None:
+    """One azurerm security rule for the priority evaluation; None when it is outbound."""
     direction, access = rule.get("direction"), rule.get("access")
-    if isinstance(direction, Unknown) or isinstance(access, Unknown):
+    if not isinstance(direction, Unknown) and str(direction).lower() != "inbound":
         return None
-    if str(direction).lower() != "inbound" or str(access).lower() != "allow":
-        return []
+    priority = rule.get("priority")
+    ports = nsg_rule_ports(rule)
+    return InboundRule(
+        priority=priority if isinstance(priority, int) else None,
+        allow=None if isinstance(direction, Unknown) or isinstance(access, Unknown) else str(access).lower() == "allow",
+        from_world=_from_world(rule, ports),
+        ports=ports,
+    )
+
+
+def _from_world(rule: dict[str, Any], ports: list[PortRange] | None) -> bool | None:
     sources = attr(rule, "source_address_prefixes")
     single = rule.get("source_address_prefix")
     values = (sources if isinstance(sources, list) else []) + ([single] if single is not None else [])
+    if any(isinstance(v, str) and v.lower() in WORLD_SOURCES for v in values):
+        return True
     if isinstance(sources, Unknown) or any(isinstance(v, Unknown) for v in values):
-        return None
-    if not any(isinstance(v, str) and v.lower() in WORLD_SOURCES for v in values):
-        return []
+        # an unresolved source on ports no network check judges cannot open one
+        return False if ports is not None and not could_open_judged_port(ports) else None
+    return False
+
+
+def nsg_rule_ports(rule: dict[str, Any]) -> list[PortRange] | None:
     proto = protocol_name(rule.get("protocol"))
     if proto is None:
         return None
