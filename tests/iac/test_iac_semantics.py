@@ -99,3 +99,21 @@ def test_azure_nsg_priority_and_builtin_admin_roles(scan_project) -> None:
         assert scan.of(address)["role_admin_access"] == status, address
     via = scan.resources["azurerm_role_assignment.pipeline_uaa"].admin_via  # type: ignore[attr-defined]
     assert "User Access Administrator" in via and "azurerm_user_assigned_identity.pipeline" in via
+
+
+def test_knowable_unknowns_are_answered(scan_project) -> None:
+    scan = scan_project("knowable")
+    assert not scan.errors
+    # "serviceAccount:${...}" can never be allUsers
+    assert scan.of("google_project_iam_member.vertex_user")["role_public_binding"] == "pass"
+    assert scan.of("google_storage_bucket.artifacts")["bucket_public_read"] == "pass"
+    # aws:kms with a key parameter: encrypted with a customer key, like any present key reference
+    feature = scan.of("stack.yaml#FeatureBucket")
+    assert (feature["bucket_unencrypted"], feature["bucket_not_customer_key"]) == ("pass", "pass")
+    notebook = scan.of("stack.yaml#ResearchNotebook")
+    assert (notebook["notebook_no_private_network"], notebook["notebook_not_customer_key"]) == ("pass", "pass")
+    # an unresolved CIDR on 443 cannot open SSH, RDP or an ML port; on 22 it stays unknown
+    for address in ("aws_security_group.api", "google_compute_firewall.https"):
+        row = scan.of(address)
+        assert (row["network_admin_port_open_to_world"], row["network_ml_port_open_to_world"]) == ("pass", "pass"), address
+    assert scan.of("aws_security_group.bastion")["network_admin_port_open_to_world"] == "unknown"

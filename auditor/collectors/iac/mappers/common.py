@@ -44,12 +44,19 @@ def first(value: Any) -> dict[str, Any] | Unknown | None:
     return items[0] if items else None
 
 
+# Unknowns that may still resolve to nothing: a conditional whose condition is unknown.
+_MAYBE_ABSENT = ("condition is unknown", "Fn::If on unknown condition")
+
+
 def is_set(value: Any) -> bool | None:
-    """Whether an argument has a value: a reference to another resource counts as set."""
+    """Whether an argument has a value. A present but unresolved value (a reference to another
+    resource, a parameter, ``Fn::ImportValue``, a variable without default) counts as set: a KMS
+    key id, a subnet id, a key parameter are set whatever they resolve to. Only a conditional on
+    an unknown condition, which may yield null, stays unknown."""
     if value is None or value == "" or value == []:
         return False
     if isinstance(value, Unknown):
-        return True if value.refs else None
+        return None if value.reason.startswith(_MAYBE_ABSENT) else True
     return True
 
 

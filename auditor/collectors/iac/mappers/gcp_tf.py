@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from auditor.analysis.ports import could_open_judged_port
 from auditor.analysis.secrets import find_secrets
 from auditor.collectors.iac.mappers.common import (
     ByType,
@@ -287,31 +288,19 @@ class GcpTerraform(ByType):
             if isinstance(sources, str):
                 sources = [sources]
             world: list[PortRange] | None
+            unresolved = isinstance(sources, Unknown) or (isinstance(sources, list) and any(isinstance(s, Unknown) for s in sources))
             if isinstance(direction, Unknown) or disabled is None:
                 world = None
             elif direction != "INGRESS" or disabled:
                 world = []
-            elif isinstance(sources, Unknown) or (isinstance(sources, list) and any(isinstance(s, Unknown) for s in sources)):
-                world = None
-            elif not (isinstance(sources, list) and any(s in ("0.0.0.0/0", "::/0") for s in sources)):
-                world = []
+            elif isinstance(sources, list) and any(s in ("0.0.0.0/0", "::/0") for s in sources):
+                world = _allowed_ports(a)
+            elif unresolved:
+                # an unresolved source on ports no network check judges cannot open one
+                ports = _allowed_ports(a)
+                world = [] if ports is not None and not could_open_judged_port(ports) else None
             else:
-                allows = blocks(a.get("allow"))
-                if allows is None:
-                    world = None
-                else:
-                    parts: list[list[PortRange] | None] = []
-                    for allow in allows:
-                        proto = protocol_name(allow.get("protocol"))
-                        if proto is None:
-                            parts.append(None)
-                        elif proto == "all":
-                            parts.append([PortRange(protocol="all", start=0, end=65535)])
-                        elif allow.get("ports") in (None, []):
-                            parts.append([PortRange(protocol=proto, start=0, end=65535)])
-                        else:
-                            parts.append(port_spec(allow.get("ports"), proto))
-                    world = merge_ranges(parts)
+                world = []
             out.append(
                 FirewallRule(
                     ref=make_ref(fw, Cloud.GCP, a.get("name")),
@@ -374,6 +363,24 @@ def _or(a: bool | None, b: bool | None) -> bool | None:
     if a is None or b is None:
         return None
     return False
+
+
+def _allowed_ports(a: dict[str, Any]) -> list[PortRange] | None:
+    allows = blocks(a.get("allow"))
+    if allows is None:
+        return None
+    parts: list[list[PortRange] | None] = []
+    for allow in allows:
+        proto = protocol_name(allow.get("protocol"))
+        if proto is None:
+            parts.append(None)
+        elif proto == "all":
+            parts.append([PortRange(protocol="all", start=0, end=65535)])
+        elif allow.get("ports") in (None, []):
+            parts.append([PortRange(protocol=proto, start=0, end=65535)])
+        else:
+            parts.append(port_spec(allow.get("ports"), proto))
+    return merge_ranges(parts)
 
 
 def _not(value: bool | None) -> bool | None:

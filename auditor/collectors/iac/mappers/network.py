@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.analysis.ports import could_open_judged_port
 from auditor.collectors.iac.values import Unknown
 from auditor.resources import PortRange
 
@@ -18,20 +19,28 @@ def protocol_name(value: Any) -> str | None:
 
 
 def aws_rule_ranges(rule: dict[str, Any]) -> list[PortRange] | None:
-    """One AWS ingress rule: [] if not world-open, None if it cannot be told."""
+    """One AWS ingress rule: [] if not world-open, None if it cannot be told. An unresolved CIDR
+    on ports that no network check judges (443 alone) cannot open a judged port: []."""
     cidrs: list[Any] = []
+    unresolved = False
     for key in ("cidr_blocks", "ipv6_cidr_blocks"):
         value = rule.get(key)
         if isinstance(value, Unknown):
-            return None
-        if isinstance(value, list):
+            unresolved = True
+        elif isinstance(value, list):
             cidrs += value
         elif isinstance(value, str):
             cidrs.append(value)
-    if any(isinstance(c, Unknown) for c in cidrs):
-        return None
-    if not any(isinstance(c, str) and c in ("0.0.0.0/0", "::/0") for c in cidrs):
+    world = any(isinstance(c, str) and c in ("0.0.0.0/0", "::/0") for c in cidrs)
+    if not world and (unresolved or any(isinstance(c, Unknown) for c in cidrs)):
+        ports = _aws_ports(rule)
+        return [] if ports is not None and not could_open_judged_port(ports) else None
+    if not world:
         return []
+    return _aws_ports(rule)
+
+
+def _aws_ports(rule: dict[str, Any]) -> list[PortRange] | None:
     proto = protocol_name(rule.get("protocol"))
     start, end = rule.get("from_port"), rule.get("to_port")
     if proto is None or isinstance(start, Unknown) or isinstance(end, Unknown):
