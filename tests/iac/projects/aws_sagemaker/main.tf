@@ -29,7 +29,7 @@ resource "aws_sagemaker_notebook_instance" "hardened" {
   security_groups        = ["sg-123"]
 }
 
-# unknown subnet (a variable without a value)
+# subnet from a required variable (no default): present, so set
 resource "aws_sagemaker_notebook_instance" "unknown_subnet" {
   name                   = "nb-unknown"
   role_arn               = "arn:aws:iam::123456789012:role/sm"
