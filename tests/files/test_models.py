@@ -80,7 +80,7 @@ def test_formats_are_recognised_by_content(corpus: tuple[Path, dict[str, str], P
         ("mal/memo_stack_global.pkl", "os.system", ""),
         ("mal/memoize_put_confusion.pkl", "posix.system", ""),
         ("mal/timeit_gadget.pkl", "timeit.timeit", "code-execution"),
-        ("mal/doctest_gadget.pkl", "doctest.debug_script", "standard-library callable"),
+        ("mal/doctest_gadget.pkl", "doctest.debug_script", "code-execution"),
     ],
 )
 def test_resolution_of_evasions(corpus: tuple[Path, dict[str, str], Path], name: str, reference: str, reason_part: str) -> None:

@@ -295,6 +295,9 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         return items
 
     lost = False  # some string memo entries were not kept (cap reached): unknown reads are LOST
+    # End (stream offset) of the current FRAME. CPython's unpickler reads a frame as a unit: an
+    # opcode that runs past its end is read differently by different CPython versions.
+    frame_end: int | None = None
 
     def remember(index: int, value: Any) -> None:
         nonlocal lost
@@ -352,6 +355,9 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         buf = r.buf
         pos = r.pos
         limit = len(buf) - 9
+        if frame_end is not None:
+            # The opcodes near a frame's end go through the slow path, which checks the boundary.
+            limit = min(limit, frame_end - r.base - 9)
         push = stack.append
         while pos < limit:
             op = buf[pos]
@@ -471,6 +477,8 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         # Slow path: one opcode, with refills, seeks and every rare opcode.
         if r.pos >= len(r.buf) and not r.fill(1):
             raise Truncated(f"truncated at offset {r.offset()}: no STOP opcode")
+        start = r.offset()
+        op_end: int | None = None  # when a hook consumed data written after the opcode (joblib arrays)
         op = r.buf[r.pos]
         r.pos += 1
         opcodes += 1
@@ -561,8 +569,12 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
                 stack.append(_Dict(items))
             else:
                 stack.append(OTHER)
-        elif op == 0x95:  # FRAME: a length hint only
-            r.take(8)
+        elif op == 0x95:  # FRAME
+            length = _UNPACK_Q(r.take(8))[0]
+            if frame_end is not None and start < frame_end:
+                _frame_violation(r, imports, start, f"a new frame begins at offset {start} before the one ending at {frame_end}")
+            frame_end = r.offset() + length if length else None
+            continue
         elif op == 0x80:  # PROTO
             proto = r.take(1)[0]
             if proto > 5:
@@ -631,6 +643,7 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
             need(2)
             state = stack.pop()
             if build_hook is not None:
+                op_end = r.offset()
                 build_hook(stack[-1], state, r)
         elif op == 0x2E:  # STOP
             res.opcodes += opcodes
@@ -695,9 +708,40 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
             need(1)
         else:
             raise PickleError(f"invalid opcode 0x{op:02x} at offset {r.offset() - 1}")
+        if frame_end is not None and start < frame_end <= (op_end or r.offset()):
+            if (op_end or r.offset()) > frame_end:
+                _frame_violation(r, imports, start, f"opcode 0x{op:02x} at offset {start} runs past the end of its "
+                                                    f"frame at offset {frame_end}", frame_end)
+            frame_end = None
         # Checked here, at least once per buffer refill, so growth between checks stays bounded.
         if len(stack) > MAX_STACK or len(metastack) > MAX_MARKS:
             raise PickleError(f"stack deeper than {MAX_STACK} items or {MAX_MARKS} marks at offset {r.offset()}")
+
+
+FRAME_DIVERGENCE = (
+    "the pickle's framing is inconsistent: CPython before 3.13.15 and 3.14.7 reads different opcodes "
+    "from it than a linear parse does (and may run them), later versions refuse it; no pickler writes this"
+)
+_HIDDEN_GLOBAL = re.compile(rb"[ci]([A-Za-z_][\w.]{0,255})\n([A-Za-z_][\w.]{0,255})\n")
+_HIDDEN_STACK_GLOBAL = re.compile(rb"\x8c([\x01-\xff])([A-Za-z_][\w.]*)\x94?\x8c([\x01-\xff])([A-Za-z_][\w.]*)\x94?\x93")
+
+
+def _frame_violation(r: _Reader, imports: list[Import], start: int, what: str, frame_end: int | None = None) -> None:
+    """Report a frame violation, and any import hidden in the bytes it spans.
+
+    Which bytes a vulnerable unpickler executes there depends on its read buffer, so the span
+    of the straddling opcode is searched for import opcodes rather than parsed one way."""
+    imports.append(Import(None, None, start, "FRAME", f"{what}: {FRAME_DIVERGENCE}"))
+    if frame_end is None or start < r.base:
+        return
+    span = r.buf[start - r.base : r.pos]
+    for m in _HIDDEN_GLOBAL.finditer(span):
+        imports.append(Import(m.group(1).decode(), m.group(2).decode(), start + m.start(), "GLOBAL",
+                              "hidden across a frame boundary"))
+    for m in _HIDDEN_STACK_GLOBAL.finditer(span):
+        if len(m.group(2)) == m.group(1)[0] and len(m.group(4)) == m.group(3)[0]:
+            imports.append(Import(m.group(2).decode(), m.group(4).decode(), start + m.start(), "STACK_GLOBAL",
+                                  "hidden across a frame boundary"))
 
 
 def _text_int(data: bytes, r: _Reader) -> int:

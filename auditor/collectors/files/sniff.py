@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import re
+from auditor.collectors.files.pickle_sniff import looks_like_pickle
 
 ZIP = "zip"
 PICKLE = "pickle"
@@ -20,9 +19,6 @@ ZLIB = "zlib"
 NOTEBOOK = "notebook"
 
 HEAD = 4096
-
-_PROTO0_START = frozenset(b"(c}])NKIJMSVXUTlpdGF")
-_GLOBAL_LINE = re.compile(rb"^c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
 
 
 def sniff(head: bytes) -> str | None:
@@ -51,7 +47,7 @@ def sniff(head: bytes) -> str | None:
         return SAFETENSORS
     if _looks_onnx(head):
         return ONNX
-    if head[:1] and head[0] in _PROTO0_START and _looks_proto0(head):
+    if looks_like_pickle(head):  # protocols 0-1 and raw opcode streams have no marker
         return PICKLE
     return None
 
@@ -68,18 +64,3 @@ def _looks_onnx(head: bytes) -> bool:
     if len(head) < 4 or head[0] != 0x08 or not 1 <= head[1] <= 20:
         return False
     return head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x32, 0x3A, 0x42, 0x72, 0x7A, 0x82)
-
-
-def _looks_proto0(head: bytes) -> bool:
-    """Protocol 0/1 pickles have no marker: accept a head that parses as opcodes up to STOP or its end."""
-    from auditor.collectors.files.pickle_walk import PickleError, Truncated, walk
-
-    if head[:1] == b"c" and not _GLOBAL_LINE.match(head):
-        return False
-    try:
-        walk(io.BytesIO(head), size=len(head), max_pickles=1)
-    except Truncated:
-        return len(head) >= 64  # valid opcodes all the way to the end: a (possibly cut) pickle
-    except PickleError:
-        return False
-    return True

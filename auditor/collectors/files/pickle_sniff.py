@@ -1,0 +1,68 @@
+"""Is this the start of a pickle? Decided the way the unpickler would see it, from the first bytes.
+
+A pickle of protocol 2 or later starts with ``PROTO``; older protocols and hand-written streams
+have no marker at all (CPython's unpickler accepts them). So, without the marker, the head is
+parsed as opcodes (``pickletools.genops``, the standard library's own reading of the format) and
+counted as a pickle only when it holds opcodes a pickle has and plain text does not:
+
+- it reaches ``STOP`` after structure (a mark, a container, a memo write, a call), or
+- it runs out or breaks only after enough structure (a long or cut pickle), or after an import
+  that already runs code (the unpickler has resolved and may have called it by then).
+
+One line of text starting with ``I``, ``V``, ``S``, ``F`` or ``(c`` never qualifies: it parses
+as one push (or a malformed import) and no ``STOP``.
+"""
+
+from __future__ import annotations
+
+import io
+import pickletools
+import re
+
+from auditor.collectors.files.pickle_walk import Import
+from auditor.collectors.files.verdict import CODE_EXECUTION_TIERS, judge
+
+
+def _names(text: str) -> frozenset[str]:
+    """A set of names written as one space-separated block (easier to review than a list)."""
+    return frozenset(text.split())
+
+
+_IDENT = re.compile(r"[A-Za-z_][\w.]*\Z")
+
+# Opcodes that build structure: text seldom parses as these, every real pickle has them.
+_STRUCTURE = _names(
+    """
+    MARK TUPLE TUPLE1 TUPLE2 TUPLE3 EMPTY_TUPLE LIST EMPTY_LIST DICT EMPTY_DICT APPEND APPENDS SETITEM
+    SETITEMS ADDITEMS EMPTY_SET FROZENSET PUT BINPUT LONG_BINPUT MEMOIZE GET BINGET LONG_BINGET REDUCE
+    BUILD NEWOBJ NEWOBJ_EX OBJ POP POP_MARK DUP FRAME STACK_GLOBAL BINPERSID
+    """
+)
+_ENOUGH = 3
+
+
+def looks_like_pickle(head: bytes) -> bool:
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    evidence = 0
+    try:
+        for opcode, arg, pos in pickletools.genops(io.BytesIO(head)):
+            name = opcode.name
+            if name == "STOP":
+                return evidence >= 1 or pos == len(head) - 1
+            if name == "PROTO":
+                if not 0 <= int(arg) <= 5:  # type: ignore[arg-type]
+                    return False
+                evidence += 2
+            elif name in ("GLOBAL", "INST"):
+                module, _, attr = str(arg).partition(" ")
+                if not (_IDENT.match(module) and _IDENT.match(attr)):
+                    return False
+                if judge(Import(module, attr, pos, name)).severity in CODE_EXECUTION_TIERS:
+                    return True
+                evidence += 2
+            elif name in _STRUCTURE:
+                evidence += 1
+    except (ValueError, TypeError, UnicodeDecodeError):
+        pass
+    return evidence >= _ENOUGH
