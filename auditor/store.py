@@ -298,7 +298,11 @@ class Store:
             blob = conn.execute(select(self.scans.c.result_gz).where(self.scans.c.id == scan_id)).scalar()
         if blob is None:
             raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
-        return ScanResult.model_validate_json(zlib.decompress(blob))
+        import json
+
+        from auditor.result_stream import result_from_data
+
+        return result_from_data(json.loads(zlib.decompress(blob)), f"stored scan {scan_id}")
 
     def load_view(self, scan_id: str) -> ScanView:
         """What a diff needs of a stored scan, without validating the whole result."""
@@ -403,6 +407,7 @@ def check_sqlite_file(path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"the scan store {shown} is not a readable SQLite database ({exc}); {hint}") from exc
     if rows != ["ok"]:
+        rows = [" ".join(r.split()) for r in rows]  # one line: SQLite's report spans several
         raise ConfigError(
             f"the scan store {shown} is corrupted (SQLite quick_check: {'; '.join(rows)[:300]}); "
             f"it was not used or written; {hint}"
