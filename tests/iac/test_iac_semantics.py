@@ -117,3 +117,23 @@ def test_knowable_unknowns_are_answered(scan_project) -> None:
         row = scan.of(address)
         assert (row["network_admin_port_open_to_world"], row["network_ml_port_open_to_world"]) == ("pass", "pass"), address
     assert scan.of("aws_security_group.bastion")["network_admin_port_open_to_world"] == "unknown"
+
+
+def test_gcp_service_account_kms_iam_and_custom_roles(scan_project) -> None:
+    scan = scan_project("gcp_iam")
+    assert not scan.errors
+    checks = ("role_admin_access", "role_public_binding", "role_wildcard_data_access")
+    expected = {
+        "google_service_account_iam_member.token_for_anyone": ("pass", "fail", "pass"),
+        "google_service_account_iam_binding.act_as": ("pass", "pass", "pass"),
+        "google_kms_crypto_key_iam_member.decrypt_for_all": ("pass", "fail", "pass"),
+        "google_kms_key_ring_iam_binding.ring_admins": ("pass", "pass", "pass"),
+        # custom roles by reference (.id, .name) and by literal name
+        "google_project_iam_member.pipeline_admin": ("fail", "pass", "pass"),
+        "google_project_iam_member.data_rw": ("pass", "pass", "fail"),
+        "google_project_iam_member.viewer": ("pass", "pass", "pass"),
+    }
+    for address, row in expected.items():
+        got = scan.of(address)
+        assert tuple(got[c] for c in checks) == row, address
+    assert "setIamPolicy" in (scan.resources["google_project_iam_member.pipeline_admin"].admin_via or "")  # type: ignore[attr-defined]

@@ -209,16 +209,31 @@ class GcpTerraform(ByType):
                 for binding in policy_bindings:
                     out.append(self._binding_role(pol, binding.get("role"), _members(binding), project_level, suffix=True))
         for rtype in ("google_project_iam_binding", "google_project_iam_member", *(
-            "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member")):
+            "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member"), *_RESOURCE_IAM_TYPES):
             for iam in self.of(rtype):
-                out.append(self._binding_role(iam, iam.attrs.get("role"), _members(iam.attrs), rtype.startswith("google_project")))
+                project_level = rtype.startswith("google_project")
+                role = iam.attrs.get("role")
+                custom = self._custom_role(role)
+                if custom is not None:
+                    out.append(_custom_binding_role(iam, custom, _members(iam.attrs), project_level))
+                    continue
+                out.append(self._binding_role(iam, role, _members(iam.attrs), project_level))
         return out
+
+    def _custom_role(self, role: Any) -> IacResource | None:
+        """The ``google_project_iam_custom_role`` / ``google_organization_iam_custom_role`` a role
+        reference points at (``google_project_iam_custom_role.x.id``, or its literal name)."""
+        customs = self.of("google_project_iam_custom_role") + self.of("google_organization_iam_custom_role")
+        if isinstance(role, str):
+            return next((c for c in customs if isinstance(c.attrs.get("role_id"), str) and role.endswith(f"/roles/{c.attrs['role_id']}")), None)
+        refs = collect_refs(role)
+        return next((c for c in customs if c.address in refs), None)
 
     @staticmethod
     def _binding_role(res: IacResource, role: Any, members: list[Any] | None, project_level: bool, suffix: bool = False) -> Role:
         public = _public(members)
         role_known = isinstance(role, str)
-        ref = make_ref(res, Cloud.GCP, f"{role} on {res.attrs.get('project') or res.attrs.get('bucket')}" if role_known else None)
+        ref = make_ref(res, Cloud.GCP, f"{role} on {_target_label(res)}" if role_known else None)
         if suffix:  # one policy resource holds several bindings: one Role each
             ref = ref.model_copy(update={"id": f"{res.address}[{json.dumps(str(role))}]"})
         return Role(
@@ -381,6 +396,53 @@ def _allowed_ports(a: dict[str, Any]) -> list[PortRange] | None:
         else:
             parts.append(port_spec(allow.get("ports"), proto))
     return merge_ranges(parts)
+
+
+# IAM on one service account or one KMS key / key ring: judged for public members only.
+_RESOURCE_IAM_TYPES = (
+    "google_service_account_iam_binding", "google_service_account_iam_member",
+    "google_kms_crypto_key_iam_binding", "google_kms_crypto_key_iam_member",
+    "google_kms_key_ring_iam_binding", "google_kms_key_ring_iam_member",
+)
+# A custom role holding these can grant itself anything on the project: admin.
+_ADMIN_PERMISSIONS = frozenset({"resourcemanager.projects.setIamPolicy"})
+# ... and these together are full object access on every bucket of the project.
+_DATA_PERMISSIONS = frozenset({"storage.objects.get", "storage.objects.list", "storage.objects.create", "storage.objects.delete"})
+
+
+def _target_label(res: IacResource) -> str:
+    """What a binding is on, for display: a literal project/bucket/account/key, else its type."""
+    for key in ("project", "bucket", "service_account_id", "crypto_key_id", "key_ring_id"):
+        value = res.attrs.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Unknown) and value.owner:
+            return value.owner
+    return res.type.removeprefix("google_").replace("_iam_binding", "").replace("_iam_member", "")
+
+
+def _custom_binding_role(res: IacResource, custom: IacResource, members: list[Any] | None, project_level: bool) -> Role:
+    permissions = custom.attrs.get("permissions")
+    role_id = custom.attrs.get("role_id")
+    label = f"custom role {role_id if isinstance(role_id, str) else custom.address}"
+    admin: bool | None = None
+    data: bool | None = None
+    if isinstance(permissions, list) and all(isinstance(p, str) for p in permissions):
+        granted = set(permissions)
+        admin = project_level and bool(_ADMIN_PERMISSIONS & granted)
+        data = project_level and granted >= _DATA_PERMISSIONS
+    elif not project_level:
+        admin = data = False
+    return Role(
+        ref=make_ref(res, Cloud.GCP, f"{label} on {_target_label(res)}"),
+        ignores=res.ignores,
+        principal_type="binding",
+        public_members=_public(members),
+        is_admin=admin,
+        admin_via=f"{label} holds {', '.join(sorted(_ADMIN_PERMISSIONS))} on the project" if admin else None,
+        wildcard_data_access=data,
+        wildcard_data_via=f"{label} holds {', '.join(sorted(_DATA_PERMISSIONS))} on the whole project" if data else None,
+    )
 
 
 def _not(value: bool | None) -> bool | None:
