@@ -8,7 +8,7 @@ for that check and resource, never a crashed scan.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, date, datetime
 
@@ -83,12 +83,14 @@ class Engine:
         self._controls_cache: dict[str, dict[str, list[str]]] = {}
 
     def evaluate(self, resources: Iterable[Resource]) -> list[Finding]:
-        findings: list[Finding] = []
+        return list(self.iter_findings(resources))
+
+    def iter_findings(self, resources: Iterable[Resource]) -> Iterator[Finding]:
+        """Findings as they are produced, resource by resource: nothing is held."""
         for resource in resources:
             for spec in self.registry.for_kind(resource.kind):
                 if spec.applies_to(resource):
-                    findings.extend(self._run_one(spec, resource))
-        return findings
+                    yield from self._run_one(spec, resource)
 
     # -- internals ------------------------------------------------------------------------
     def _run_one(self, spec: CheckSpec, resource: Resource) -> list[Finding]:

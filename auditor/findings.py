@@ -78,10 +78,13 @@ class Suppression(BaseModel):
 
 
 class Finding(BaseModel):
+    """One check's verdict on one resource. ``title``, ``remediation`` and ``controls`` belong to
+    the check: they are filled from the result's check catalog and never serialized per finding."""
+
     model_config = ConfigDict(frozen=True)
 
     check_id: str
-    title: str
+    title: str = Field(default="", exclude=True)
     severity: Severity
     status: Status
     message: str = ""
@@ -96,8 +99,10 @@ class Finding(BaseModel):
     path: str | None = None
     line: int | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
-    remediation: str = ""
-    controls: dict[str, list[str]] = Field(default_factory=dict, description="framework id -> control ids")
+    remediation: str = Field(default="", exclude=True)
+    controls: dict[str, list[str]] = Field(
+        default_factory=dict, exclude=True, description="framework id -> control ids"
+    )
     suppression: Suppression | None = None
     fingerprint: str
 

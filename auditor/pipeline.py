@@ -12,26 +12,20 @@ from __future__ import annotations
 import getpass
 import socket
 import sys
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor import __version__, compliance
 from auditor.collectors.base import CollectionError, Collector
 from auditor.config import AuditorConfig, ConfigError
-from auditor.engine import Engine, collect
+from auditor.engine import collect
 from auditor.findings import Finding, Severity, Status
-from auditor.registry import CheckContext, Registry, RegistryError
+from auditor.registry import Registry, RegistryError
 from auditor.resources import Resource
 from auditor.result import (
     BaselineChanges,
-    InventoryFile,
-    ScanMeta,
     ScanResult,
-    ToolInfo,
-    inventory_to_list,
 )
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -120,7 +114,7 @@ def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> B
 
 
 def evaluate_resources(
-    resources: Sequence[Resource],
+    resources: Iterable[Resource],
     errors: Sequence[CollectionError],
     api_calls: dict[str, int],
     *,
@@ -130,64 +124,13 @@ def evaluate_resources(
     started: datetime,
     registry: Registry | None = None,
 ) -> ScanResult:
-    registry = registry or build_registry(options)
-    cfg = options.config
-    frameworks = options.frameworks if options.frameworks is not None else cfg.frameworks
-    now = datetime.now(UTC)
-    context = CheckContext(now=now, options=cfg.checks.options, advisories=_advisories_if_needed(registry))
-    engine = Engine(
-        registry,
-        context=context,
-        severity_overrides=cfg.checks.severity,
-        suppressions=cfg.suppressions,
-        controls_for=compliance.controls_lookup(frameworks),
-    )
-    from auditor.linking import link
+    """Judge ``resources`` (a list, or a re-iterable stream) into a streamed result (see
+    ``auditor.evaluation``): findings go to the result file as they are made."""
+    from auditor.evaluation import evaluate_stream
 
-    linked = link(list(resources))
-    findings = engine.evaluate(linked)
-    changes = None
-    if options.baseline is not None:
-        changes = compare_with_baseline(findings, options.baseline)
-    controls, summaries = compliance.evaluate(findings, linked, frameworks, cfg.framework_scopes)
-    all_errors = list(errors) + [
-        CollectionError(
-            source="config",
-            message=f"suppression for {r.check} on {r.resource} expired on {r.expires}; it no longer applies",
-        )
-        for r in engine.expired_rules
-    ]
-    finished = datetime.now(UTC)
-    meta = ScanMeta(
-        id=str(uuid.uuid4()),
-        started=started,
-        finished=finished,
-        duration_seconds=round((finished - started).total_seconds(), 3),
-        sources=list(sources),
-        scope=scope,
-        command=options.command,
-        ran_by=_ran_by(),
-        config_hash=cfg.digest(),
-        check_catalog_version=registry.catalog_version(),
-        checks_run=registry.ids(),
-        frameworks=compliance.framework_versions(frameworks),
-        advisory_data_date=getattr(context.advisories, "data_date", None),
-        api_calls=dict(sorted(api_calls.items())),
-        api_calls_total=sum(api_calls.values()),
-        # A scan that read nothing at all is incomplete whatever its errors say: it judged nothing.
-        incomplete=any(e.incomplete for e in errors) or (not resources and bool(errors)),
+    return evaluate_stream(
+        resources, errors, api_calls, sources=sources, scope=scope, options=options, started=started, registry=registry
     )
-    result = ScanResult(
-        tool=ToolInfo(version=__version__),
-        scan=meta,
-        inventory=inventory_to_list(linked),
-        findings=findings,
-        collection_errors=all_errors,
-        controls=controls,
-        frameworks=summaries,
-        changes=changes,
-    )
-    return result.with_digest()
 
 
 def _advisories_if_needed(registry: Registry) -> object | None:
@@ -296,7 +239,11 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
         for path in paths:
             print(f"wrote {path}", file=sys.stderr)
     record_and_notify(result, store, options)
-    return exit_code(result, options)
+    code = exit_code(result, options)
+    from auditor.evaluation import discard
+
+    discard(result.source)  # the scratch result file (any --format json copy is kept)
+    return code
 
 
 def report_failures(result: ScanResult, options: ScanOptions) -> None:
@@ -313,7 +260,7 @@ def report_failures(result: ScanResult, options: ScanOptions) -> None:
 
 def save_inventory(
     path: Path,
-    resources: Sequence[Resource],
+    resources: Iterable[Resource],
     errors: Sequence[CollectionError],
     api_calls: dict[str, int],
     sources: Sequence[str],
@@ -323,13 +270,6 @@ def save_inventory(
 ) -> None:
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to overwrite it")
-    data = InventoryFile(
-        sources=list(sources),
-        scope=scope,
-        collected=collected,
-        inventory=inventory_to_list(list(resources)),
-        collection_errors=list(errors),
-        api_calls=api_calls,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(data.model_dump_json(indent=2), encoding="utf-8")
+    from auditor.evaluation import write_inventory
+
+    write_inventory(path, resources, errors, api_calls, sources=sources, scope=scope, collected=collected)

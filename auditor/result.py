@@ -3,24 +3,27 @@
 Its JSON Schema is generated from these models into ``docs/result-schema.json``; a test keeps the
 two in step. Later features extend it compatibly: new optional fields, never renamed ones.
 Bump ``SCHEMA_VERSION``'s minor for additions and its major for anything incompatible.
+
+Version 2 carries each check's metadata once, in ``checks``; findings refer to it by id. The file
+is written as a stream (``auditor.result_stream``): inventory items and findings one per line, so
+no step of a large scan needs all of them in memory. Version-1 files are converted on load.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from auditor.collectors.base import CollectionError
 from auditor.findings import Finding, Severity, Status
 from auditor.resources import Resource, resource_from_dict, resource_to_dict
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 
 
 class ToolInfo(BaseModel):
@@ -45,6 +48,17 @@ class ScanMeta(BaseModel):
     api_calls: dict[str, int] = Field(default_factory=dict)
     api_calls_total: int = 0
     incomplete: bool = False
+
+
+class CheckInfo(BaseModel):
+    """One check's metadata, stated once per result; findings refer to it by ``check_id``."""
+
+    title: str
+    description: str = ""
+    remediation: str = ""
+    references: list[str] = Field(default_factory=list)
+    severity: Severity = Field(description="the check's severity in this scan (after overrides); a finding may carry its own")
+    controls: dict[str, list[str]] = Field(default_factory=dict, description="framework id -> control ids")
 
 
 class ControlEvidence(BaseModel):
@@ -72,6 +86,11 @@ class ControlResult(BaseModel):
     evidence_omitted: int = Field(
         default=0, description="evidence items left out of `evidence` to keep the result small (counts stay exact)"
     )
+    passing_share: float | None = Field(
+        default=None,
+        description="share of this control's results that pass, 0..1: pass / (pass + fail + unknown + error); "
+        "suppressed failures are left out; None for manual controls and controls without results",
+    )
 
 
 class FrameworkSummary(BaseModel):
@@ -80,6 +99,11 @@ class FrameworkSummary(BaseModel):
     version: str = ""
     scope: str = Field(default="all resources", description="the scope the framework was judged on")
     score: float | None = Field(default=None, description="passed / assessed technical+partial controls, 0..1")
+    graded_score: float | None = Field(
+        default=None,
+        description="mean passing_share of the assessed technical+partial controls, 0..1: it rises with every fix, "
+        "while score moves only when a control has no failure left",
+    )
     coverage: float | None = Field(default=None, description="assessed / all controls, 0..1")
     counts: dict[str, int] = Field(default_factory=dict, description="controls by status")
     resources_in_scope: int | None = Field(default=None, description="how many inventory resources the scope kept")
@@ -110,10 +134,17 @@ class HistoryInfo(BaseModel):
 
 
 class ScanResult(BaseModel):
+    """The scan result. ``findings`` and ``inventory`` are lists when built in memory, or
+    re-iterable streams over the result file (``auditor.result_stream``) for a streamed scan:
+    iterate them, never index them."""
+
     model_config = ConfigDict(arbitrary_types_allowed=False)
 
     schema_version: str = SCHEMA_VERSION
     tool: ToolInfo
+    checks: dict[str, CheckInfo] = Field(
+        default_factory=dict, description="check id -> its metadata, once for every check that ran"
+    )
     scan: ScanMeta
     inventory: list[dict[str, Any]] = Field(
         default_factory=list, description="every resource collected, as {kind, ref, ...fields}"
@@ -124,47 +155,120 @@ class ScanResult(BaseModel):
     frameworks: list[FrameworkSummary] = Field(default_factory=list)
     changes: BaselineChanges | None = None
     history: HistoryInfo | None = None
-    digest: str = Field(default="", description="SHA-256 of this document serialized with digest=''")
+    totals: dict[str, Any] | None = Field(
+        default=None, description="the scan summary (counts by status and severity), folded while the findings streamed"
+    )
+    digest: str = Field(
+        default="", description="SHA-256 of the result file's bytes before its last line (which holds the digest)"
+    )
+    _source: Path | None = PrivateAttr(default=None)
 
     # -- derived views --------------------------------------------------------------------
     def resources(self) -> list[Resource]:
         return [resource_from_dict(item) for item in self.inventory]
 
+    @property
+    def source(self) -> Path | None:
+        """The streamed result file this result reads its findings and inventory from."""
+        return self._source if self._streamed() else None
+
     def summary(self) -> dict[str, Any]:
-        by_status = Counter(f.status.value for f in self.findings)
-        failing = [f for f in self.findings if f.active_failure]
-        by_severity = Counter(f.severity.value for f in failing)
-        return {
-            "resources": len(self.inventory),
-            "findings": len(self.findings),
-            "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
-            "failures_by_severity": {s.value: by_severity.get(s.value, 0) for s in reversed(Severity)},
-            "suppressed": sum(1 for f in self.findings if f.suppressed and f.status == Status.FAIL),
-            "collection_errors": len(self.collection_errors),
-        }
+        if self.totals is not None:
+            return dict(self.totals)
+        totals = SummaryFold()
+        for finding in self.findings:
+            totals.add(finding)
+        return totals.summary(resources=len(self.inventory), collection_errors=len(self.collection_errors))
 
     # -- serialization --------------------------------------------------------------------
     def canonical_json(self) -> str:
-        """The compact JSON of this result with ``digest`` empty, in field declaration order.
+        """The compact result document whose bytes the digest covers (see ``result_stream``)."""
+        from auditor.result_stream import result_bytes
 
-        Serialized by pydantic's compiled serializer (the Python ``json`` module with sorted keys
-        cost seconds per 10,000 findings); a loaded result re-serializes to the same bytes, so
-        ``verify_digest`` works on any saved result of this schema version."""
-        return self.model_copy(update={"digest": ""}).model_dump_json()
+        return result_bytes(self).decode("utf-8")
 
     def with_digest(self) -> ScanResult:
-        digest = hashlib.sha256(self.canonical_json().encode()).hexdigest()
-        return self.model_copy(update={"digest": digest})
+        """This result with its digest; a streamed result rewrites its file's tail to match."""
+        from auditor.result_stream import digest_of, rewrite_tail
+
+        if self._streamed():
+            return rewrite_tail(self)
+        from auditor.result_stream import catalog_of
+
+        complete = self.model_copy(update={"checks": catalog_of(self)})
+        return complete.model_copy(update={"digest": digest_of(complete)})
 
     def verify_digest(self) -> bool:
-        return bool(self.digest) and hashlib.sha256(self.canonical_json().encode()).hexdigest() == self.digest
+        from auditor.result_stream import digest_of, verify_result_digest
+
+        if not self.digest:
+            return False
+        if self._streamed() and self._source is not None:
+            from auditor.result_stream import matches_file
+
+            return (
+                self.digest == _recorded(self._source)
+                and matches_file(self, self._source)
+                and verify_result_digest(self._source)
+            )
+        return digest_of(self) == self.digest
+
+    def _streamed(self) -> bool:
+        """Findings and inventory still stream from the source file (not replaced by lists)."""
+        return self._source is not None and not isinstance(self.findings, list) and not isinstance(self.inventory, list)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return self.model_dump_json(indent=indent)
+        """The result document (the streamed file's text when there is one)."""
+        if self._streamed() and self._source is not None:
+            return self._source.read_text(encoding="utf-8")
+        return self.canonical_json_with_digest()
+
+    def canonical_json_with_digest(self) -> str:
+        from auditor.result_stream import result_bytes
+
+        return result_bytes(self, digest=self.digest or None).decode("utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> ScanResult:
-        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        """Read a result file: version 2 streams from the file, version 1 is converted."""
+        from auditor.result_stream import open_result
+
+        return open_result(Path(path))
+
+
+def _recorded(path: Path) -> str:
+    from auditor.result_stream import recorded_digest
+
+    return recorded_digest(path) or ""
+
+
+class SummaryFold:
+    """The scan summary as a fold over the findings stream."""
+
+    def __init__(self) -> None:
+        self.findings = 0
+        self.by_status: Counter[str] = Counter()
+        self.by_severity: Counter[str] = Counter()
+        self.suppressed = 0
+
+    def add(self, finding: Finding) -> None:
+        self.findings += 1
+        self.by_status[finding.status.value] += 1
+        if finding.status == Status.FAIL:
+            if finding.suppression is None:
+                self.by_severity[finding.severity.value] += 1
+            else:
+                self.suppressed += 1
+
+    def summary(self, *, resources: int, collection_errors: int) -> dict[str, Any]:
+        return {
+            "resources": resources,
+            "findings": self.findings,
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "failures_by_severity": {s.value: self.by_severity.get(s.value, 0) for s in reversed(Severity)},
+            "suppressed": self.suppressed,
+            "collection_errors": collection_errors,
+        }
 
 
 def inventory_to_list(resources: list[Resource]) -> list[dict[str, Any]]:

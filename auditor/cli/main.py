@@ -69,30 +69,30 @@ def evaluate_cmd(inventory: Path, **common: Any) -> None:
     """Re-run the current checks over a saved inventory or result JSON, without the cloud."""
     from datetime import UTC, datetime
 
+    from auditor.evaluation import inventory_stream
     from auditor.pipeline import build_registry, evaluate_resources, finish, save_inventory
     from auditor.preflight import preflight
-    from auditor.resources import resource_from_dict
-    from auditor.result import load_inventory
 
     options = scan_options(common)
     registry = build_registry(options)
     preflight(options)
     try:
-        inv = load_inventory(inventory)
-        resources = [resource_from_dict(item) for item in inv.inventory]
+        resources, inv = inventory_stream(inventory)  # a streamed file is read one resource at a time
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{inventory}: {exc}") from exc
+    sources = inv.sources or ["inventory"]
+    scope = inv.scope or inventory.stem
     if options.save_inventory is not None:
         save_inventory(
             options.save_inventory, resources, inv.collection_errors, inv.api_calls,
-            inv.sources or ["inventory"], inv.scope or inventory.stem, inv.collected or datetime.now(UTC), options.force,
+            sources, scope, inv.collected or datetime.now(UTC), options.force,
         )
     result = evaluate_resources(
         resources,
         inv.collection_errors,
         inv.api_calls,
-        sources=inv.sources or ["inventory"],
-        scope=inv.scope or inventory.stem,
+        sources=sources,
+        scope=scope,
         options=options,
         started=datetime.now(UTC),
         registry=registry,

@@ -79,6 +79,17 @@ def render(result: ScanResult, fmt: str) -> str:
     return text
 
 
+def write_one(result: ScanResult, fmt: str, path: Path) -> None:
+    """One report file. The JSON result is the streamed result file itself (linked or copied,
+    never rebuilt in memory)."""
+    if fmt == "json":
+        from auditor.evaluation import keep_as
+
+        keep_as(result, path)
+        return
+    path.write_text(render(result, fmt), encoding="utf-8")
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "scan"
 
@@ -101,7 +112,7 @@ def write_reports(
         if output.exists() and not force:
             raise ReportError(f"{output} exists; pass --force to overwrite it or choose another path")
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render(result, formats[0]), encoding="utf-8")
+        write_one(result, formats[0], output)
         return [output]
     directory = output_dir or Path("auditor-output")
     directory.mkdir(parents=True, exist_ok=True)
@@ -116,6 +127,6 @@ def write_reports(
         while path.exists():
             path = directory / f"{base}-{n}{ext}"
             n += 1
-        path.write_text(render(result, fmt), encoding="utf-8")
+        write_one(result, fmt, path)
         written.append(path)
     return written

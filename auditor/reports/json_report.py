@@ -8,4 +8,5 @@ EXTENSION = ".json"
 
 
 def render(result: ScanResult) -> str:
-    return result.to_json(indent=2) + "\n"
+    """The streamed result document (``auditor.result_stream``); it ends with a newline."""
+    return result.to_json()
