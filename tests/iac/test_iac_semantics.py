@@ -137,3 +137,23 @@ def test_gcp_service_account_kms_iam_and_custom_roles(scan_project) -> None:
         got = scan.of(address)
         assert tuple(got[c] for c in checks) == row, address
     assert "setIamPolicy" in (scan.resources["google_project_iam_member.pipeline_admin"].admin_via or "")  # type: ignore[attr-defined]
+
+
+def test_sagemaker_studio_profiles_apps_lifecycle_and_domain_key(scan_project) -> None:
+    scan = scan_project("sagemaker_studio")
+    assert not scan.errors
+    checks = ("notebook_direct_internet", "notebook_no_private_network", "notebook_not_customer_key", "notebook_startup_secret")
+    expected = {
+        # VpcOnly domain with a KMS key; the domain's default lifecycle script is clean
+        "aws_sagemaker_user_profile.alice": ("pass", "pass", "pass", "pass"),
+        # its own JupyterServer lifecycle configuration exports AWS keys
+        "aws_sagemaker_user_profile.bob": ("pass", "pass", "pass", "fail"),
+        # an app of an undeclared profile on a default (public, provider-key) domain
+        "aws_sagemaker_app.sandbox_lab": ("fail", "fail", "fail", "pass"),
+        # CloudFormation: key from a parameter, token in a !Base64 Studio lifecycle configuration
+        "studio.yaml#Analyst": ("pass", "pass", "pass", "fail"),
+    }
+    for address, row in expected.items():
+        got = scan.of(address)
+        assert tuple(got[c] for c in checks) == row, address
+    assert scan.of("aws_sagemaker_domain.sandbox")["ml_workspace_public_network"] == "fail"

@@ -201,6 +201,71 @@ def _lifecycle(res: IacResource) -> list[IacResource]:
     })]
 
 
+_STUDIO_APPS = {
+    "JupyterServerAppSettings": "jupyter_server_app_settings",
+    "KernelGatewayAppSettings": "kernel_gateway_app_settings",
+    "JupyterLabAppSettings": "jupyter_lab_app_settings",
+    "CodeEditorAppSettings": "code_editor_app_settings",
+}
+
+
+def _resource_spec(spec: Any) -> Any:
+    if isinstance(spec, dict):
+        return [{"lifecycle_config_arn": spec.get("LifecycleConfigArn")}]
+    return spec
+
+
+def _user_settings(settings: Any) -> Any:
+    """Studio ``UserSettings`` / ``DefaultUserSettings`` in the provider's block shape."""
+    if not isinstance(settings, dict):
+        return settings
+    out: dict[str, Any] = {}
+    for cfn, tf in _STUDIO_APPS.items():
+        app = settings.get(cfn)
+        if isinstance(app, dict):
+            out[tf] = [{
+                "lifecycle_config_arns": app.get("LifecycleConfigArns"),
+                "default_resource_spec": _resource_spec(app.get("DefaultResourceSpec")),
+            }]
+        elif app is not None:
+            out[tf] = app
+    return [out]
+
+
+def _studio_domain(res: IacResource) -> list[IacResource]:
+    p = res.attrs
+    return [replace(res, type="aws_sagemaker_domain", attrs={
+        "domain_name": p.get("DomainName"),
+        "app_network_access_type": p.get("AppNetworkAccessType", "PublicInternetOnly"),
+        "kms_key_id": p.get("KmsKeyId"),
+        "subnet_ids": p.get("SubnetIds"),
+        "default_user_settings": _user_settings(p.get("DefaultUserSettings")),
+        "tags": _tags(p),
+    })]
+
+
+def _studio_profile(res: IacResource) -> list[IacResource]:
+    p = res.attrs
+    return [replace(res, type="aws_sagemaker_user_profile", attrs={
+        "domain_id": p.get("DomainId"),
+        "user_profile_name": p.get("UserProfileName"),
+        "user_settings": _user_settings(p.get("UserSettings")),
+        "tags": _tags(p),
+    })]
+
+
+def _studio_app(res: IacResource) -> list[IacResource]:
+    p = res.attrs
+    return [replace(res, type="aws_sagemaker_app", attrs={
+        "domain_id": p.get("DomainId"),
+        "user_profile_name": p.get("UserProfileName"),
+        "app_name": p.get("AppName"),
+        "app_type": p.get("AppType"),
+        "resource_spec": _resource_spec(p.get("ResourceSpec")),
+        "tags": _tags(p),
+    })]
+
+
 def _simple(tf_type: str, fields: dict[str, str], defaults: dict[str, Any] | None = None) -> Callable[[IacResource], list[IacResource]]:
     def translate(res: IacResource) -> list[IacResource]:
         attrs: dict[str, Any] = {tf: res.attrs.get(cfn) for tf, cfn in fields.items() if cfn in res.attrs}
@@ -258,7 +323,14 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::SageMaker::NotebookInstanceLifecycleConfig": _lifecycle,
     "AWS::SageMaker::Model": _simple("aws_sagemaker_model", {"name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation"}),
     "AWS::SageMaker::EndpointConfig": _simple("aws_sagemaker_endpoint_configuration", {"name": "EndpointConfigName", "kms_key_arn": "KmsKeyId"}),
-    "AWS::SageMaker::Domain": _simple("aws_sagemaker_domain", {"domain_name": "DomainName", "app_network_access_type": "AppNetworkAccessType", "kms_key_id": "KmsKeyId"}),
+    "AWS::SageMaker::Domain": _studio_domain,
+    "AWS::SageMaker::UserProfile": _studio_profile,
+    "AWS::SageMaker::App": _studio_app,
+    "AWS::SageMaker::StudioLifecycleConfig": _simple("aws_sagemaker_studio_lifecycle_config", {
+        "studio_lifecycle_config_name": "StudioLifecycleConfigName",
+        "studio_lifecycle_config_app_type": "StudioLifecycleConfigAppType",
+        "studio_lifecycle_config_content": "StudioLifecycleConfigContent",
+    }),
     "AWS::EC2::SecurityGroup": _security_group,
     "AWS::EC2::SecurityGroupIngress": _security_group_ingress,
     "AWS::KMS::Key": _simple("aws_kms_key", {
