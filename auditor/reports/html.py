@@ -23,13 +23,16 @@ from markupsafe import Markup, escape
 
 from auditor.findings import Finding, Status
 from auditor.reports._common import SEVERITY_ORDER
+from auditor.reports.text_escape import link_urls
 from auditor.result import SCHEMA_VERSION, ControlResult, ScanResult
+from auditor.result_stream import catalog_of
 
 EXTENSION = ".html"
 FIRST_SEEN_LIMIT = 200
 NEW_FINDINGS_LIMIT = 200
 EVIDENCE_SHOWN = 25  # per control drill-down; the explorer lists every finding of a control
 NOSCRIPT_LIMIT = 500  # findings in the no-JavaScript table (failures first)
+PRINT_FAILURES_LIMIT = 5000  # failing findings the static table (and so the paper) always holds
 STATUSES = ["fail", "error", "unknown", "suppressed", "pass"]
 TAG_SEPARATOR = "\x1f"
 STATUS_COLOURS = {
@@ -104,7 +107,8 @@ def _score_chart(result: ScanResult) -> Markup:
     for i, fw in enumerate(result.frameworks):
         y = 8 + i * row_h
         total = sum(fw.counts.values()) or 1
-        out.append(f'<text x="0" y="{y + 15}">{escape(fw.id.upper())}: {escape(_pct(fw.score))} score</text>')
+        out.append(f'<text x="0" y="{y + 15}">{escape(fw.id.upper())}: {escape(_pct(fw.score))} score, '
+                   f'{escape(_pct(fw.graded_score))} graded</text>')
         x = float(bar_x)
         for status in ("fail", "incomplete", "pass", "not_assessed", "manual"):
             n = fw.counts.get(status, 0)
@@ -210,19 +214,29 @@ def context(result: ScanResult) -> dict[str, Any]:
     findings = sorted(
         result.findings, key=lambda f: (_STATUS_RANK[_display_status(f)], -f.severity.rank, f.check_id, f.resource_id)
     )
-    checks: dict[str, dict[str, str]] = {}
+    catalog = catalog_of(result)
+    checks: dict[str, dict[str, Any]] = {}
     for f in findings:
         names.setdefault(f.resource_id, f.resource_name)
-        checks.setdefault(f.check_id, {"title": f.title, "severity": f.severity.value, "remediation": f.remediation})
+        if f.check_id not in checks:
+            info = catalog[f.check_id]
+            checks[f.check_id] = {
+                "title": info.title, "severity": info.severity.value, "remediation": info.remediation,
+                "references": link_urls(info.references),
+            }
     tags_of = {rid: _tag_list(item.get("tags")) for rid, item in inventory_by_id.items()}
     findings_json, kinds, providers = _island(findings, tags_of, sorted(checks))
+    # The static table serves readers without JavaScript and paper: every failure (failures sort
+    # first), up to a bound, then the other results up to NOSCRIPT_LIMIT.
+    failing_total = sum(1 for f in findings if _display_status(f) == "fail")
+    static_n = max(NOSCRIPT_LIMIT, min(failing_total, PRINT_FAILURES_LIMIT))
     nojs = [
         {
             "rank": f.severity.rank, "sev": f.severity.value, "status": _display_status(f), "check": f.check_id,
             "provider": f.provider, "kind": f.resource_kind, "name": f.resource_name, "where": _where(f),
             "message": f.message + (f" [{f.key}]" if f.key else ""), "tags": tags_of.get(f.resource_id, []),
         }
-        for f in findings[:NOSCRIPT_LIMIT]
+        for f in findings[:static_n]
     ]
     shown_frameworks = {fw.id for fw in result.frameworks}
     control_options = [
@@ -264,7 +278,8 @@ def context(result: ScanResult) -> dict[str, Any]:
             fw.id: _controls_by_section(c for c in result.controls if c.framework == fw.id) for fw in result.frameworks
         },
         "names": names, "checks": checks, "findings_json": findings_json, "findings_total": len(findings),
-        "nojs_findings": nojs, "check_ids": sorted(checks), "providers": providers, "kinds": kinds,
+        "nojs_findings": nojs, "failing_total": failing_total,
+        "failing_printed": min(failing_total, static_n), "check_ids": sorted(checks), "providers": providers, "kinds": kinds,
         "evidence_shown": EVIDENCE_SHOWN, "failing_checks_of": _failing_checks(result.controls),
         "control_options": control_options, "changes": result.changes, "new_findings": new_findings,
         "history": result.history, "first_seen": first_seen, "first_seen_more": first_seen_more,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from auditor.findings import Finding
 from auditor.reports._common import SEVERITY_ORDER, failure_sort_key, location
+from auditor.reports.text_escape import link_urls
 from auditor.reports.text_escape import markdown_text as esc
 from auditor.result import ScanResult
+from auditor.result_stream import catalog_of
 
 EXTENSION = ".md"
 TOP_N = 10
@@ -26,6 +28,17 @@ def _rows(findings: list[Finding]) -> list[str]:
     return rows
 
 
+def _references(result: ScanResult, check_ids: list[str]) -> list[str]:
+    """The reference URLs of the checks in the tables above, as Markdown autolinks."""
+    catalog = catalog_of(result)
+    rows = []
+    for cid in check_ids:
+        urls = link_urls(catalog[cid].references) if cid in catalog else []
+        if urls:
+            rows.append(f"- `{cid}`: " + ", ".join(f"<{u}>" for u in urls))
+    return ["### References", "", *rows, ""] if rows else []
+
+
 def render(result: ScanResult) -> str:
     summary = result.summary()
     scan = result.scan
@@ -43,13 +56,18 @@ def render(result: ScanResult) -> str:
         "",
     ]
     if result.frameworks:
-        lines += ["| framework | score | coverage | fail | incomplete | pass | scope |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| framework | score | graded | coverage | fail | incomplete | pass | scope |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for fw in result.frameworks:
             lines.append(
-                f"| {esc(fw.name)} | {_pct(fw.score)} | {_pct(fw.coverage)} | {fw.counts.get('fail', 0)} | "
+                f"| {esc(fw.name)} | {_pct(fw.score)} | {_pct(fw.graded_score)} | {_pct(fw.coverage)} | "
+                f"{fw.counts.get('fail', 0)} | "
                 f"{fw.counts.get('incomplete', 0)} | {fw.counts.get('pass', 0)} | {esc(fw.scope)} |"
             )
         lines.append("")
+    shown: dict[str, None] = {}  # checks of the rows shown, in order: their references follow
     if result.changes is not None:
         new = set(result.changes.new)
         new_failing = [f for f in failing if f.fingerprint in new]
@@ -60,8 +78,11 @@ def render(result: ScanResult) -> str:
         ]
         if new_failing:
             lines += [*_rows(new_failing), ""]
+            shown.update(dict.fromkeys(f.check_id for f in new_failing[:TOP_N]))
     lines += [f"### Top failures ({len(failing)})", ""]
     lines += [*_rows(failing), ""] if failing else ["No unsuppressed failures.", ""]
+    shown.update(dict.fromkeys(f.check_id for f in failing[:TOP_N]))
+    lines += _references(result, list(shown))
     if summary["collection_errors"]:
         lines += [f"{summary['collection_errors']} collection error(s): some settings could not be read.", ""]
     if scan.incomplete:

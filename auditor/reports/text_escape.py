@@ -6,6 +6,7 @@ mrkdwn and CSV cells. One home, so every output that shows a name escapes it the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Every character a reader may take as a line break: CSV readers, spreadsheets and Markdown
 # renderers do not agree on which ones end a row or a paragraph.
@@ -49,3 +50,18 @@ def csv_cell(value: object) -> str:
     if text and text[0] in _FORMULA_START:
         return "'" + text
     return text
+
+
+def link_url(url: str) -> str | None:
+    """A reference URL that may become a link: http or https only, no white space, quotes or
+    angle brackets (a third-party check could declare ``javascript:`` or a broken URL)."""
+    value = url.strip()
+    if not value.lower().startswith(("https://", "http://")) or len(value) > 2000:
+        return None
+    if any(c.isspace() or c in "<>\"'`\\" or ord(c) < 32 for c in value):
+        return None
+    return value
+
+
+def link_urls(urls: Iterable[str]) -> list[str]:
+    return [u for u in (link_url(x) for x in urls) if u]

@@ -200,3 +200,77 @@ def test_print_layout_hides_controls(browser, report_file: Path) -> None:
         assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
     finally:
         p.close()
+
+
+# -- paper: what a compliance officer signs ------------------------------------------------------
+def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        _unavailable("pdftotext is missing; run scripts/setup.d/15-poppler.sh")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _squash(text: str) -> str:
+    """Text without white space: a long id may wrap anywhere inside a narrow print column."""
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(("paper", "javascript"), [("A4", True), ("Letter", False)])
+def test_printed_report_holds_every_control_its_evidence_and_the_failures(
+    browser, report_file: Path, result: ScanResult, tmp_path: Path, paper: str, javascript: bool
+) -> None:
+    p = Page(browser, report_file.as_uri(), javascript=javascript)
+    try:
+        text = _pdftotext(p.page.pdf(format=paper), tmp_path)
+    finally:
+        p.close()
+    flat = _squash(text)
+    shown = {fw.id for fw in result.frameworks}
+    for control in (c for c in result.controls if c.framework in shown):
+        assert _squash(control.control_id) in flat, control.control_id
+        assert _squash(control.title) in flat, control.title
+        if control.passing_share is not None:
+            assert _squash(f"{control.passing_share * 100:.0f}% pass") in flat
+    for fw in result.frameworks:
+        assert _squash(f"graded score {fw.graded_score * 100:.0f}%") in flat
+    # evidence and what to do, printed open whether or not the script ran
+    messages = {e.message for c in result.controls for e in c.evidence[:EVIDENCE_SHOWN_ON_PAPER] if e.message}
+    assert messages and all(_squash(m) in flat for m in messages)
+    assert _squash("What to do") in flat
+    # the failing findings as a table, never an empty heading or a pointer to the explorer
+    failing = [f for f in result.findings if f.active_failure]
+    assert _squash(f"Failing findings ({len(failing)})") in flat
+    assert _squash(f"Findings ({len(result.findings)})") not in flat
+    section = flat.split(_squash(f"Failing findings ({len(failing)})"), 1)[1].split("Checksandremediation", 1)[0]
+    for f in failing:
+        assert _squash(f.resource_name) in section and _squash(f.message) in section
+    passing = [f for f in result.findings if f.status.value == "pass"]
+    assert not any(_squash(f.message) in section for f in passing if f.message)
+    assert "explorer" not in text.lower() and "Show these findings" not in text
+    assert "Resource inventory" in text and "result JSON file" in text
+
+
+EVIDENCE_SHOWN_ON_PAPER = 25
+
+
+def test_integrity_note_recipe_reproduces_the_digest(browser, result: ScanResult, tmp_path: Path) -> None:
+    """Follow the note as printed: write the result JSON, run its shell command, compare."""
+    import subprocess
+
+    html = tmp_path / "report.html"
+    html.write_text(render(result, "html"), encoding="utf-8")
+    p = Page(browser, html.as_uri())
+    try:
+        recipe = p.page.locator("#digest-recipe").text_content()
+        shown = p.page.locator("#result-digest").text_content()
+    finally:
+        p.close()
+    assert recipe == "sed '$d' RESULT.json | sha256sum"
+    (tmp_path / "RESULT.json").write_text(render(result, "json"), encoding="utf-8")
+    out = subprocess.run(["sh", "-c", recipe], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == shown == result.digest
