@@ -21,3 +21,5 @@ class IacLimits:
     max_module_depth: int = 20
     # YAML nodes after aliases are expanded (billion laughs)
     max_yaml_nodes: int = 1_000_000
+    # expressions evaluated for one Terraform root module (bounds hostile for-expressions)
+    max_eval_steps: int = 2_000_000

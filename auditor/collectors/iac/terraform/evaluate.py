@@ -42,12 +42,11 @@ Lookup = Callable[[str], Any]
 # Expressions evaluated for one root module, counted down: bounds the time a hostile
 # configuration (nested for-expressions over big ranges) can take.
 _STEPS: ContextVar[list[int] | None] = ContextVar("iac_eval_steps", default=None)
-MAX_STEPS = 5_000_000
 
 
 class BudgetExceeded(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(f"evaluation stopped after {MAX_STEPS:,} expressions (line {line})")
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"evaluation stopped at line {line} after {limit:,} expressions (the evaluation limit)")
         self.line = line
 
 
@@ -62,8 +61,8 @@ class EvalFailure(Exception):
 
 
 @contextmanager
-def step_budget(limit: int = MAX_STEPS) -> Iterator[None]:
-    token = _STEPS.set([limit])
+def step_budget(limit: int) -> Iterator[None]:
+    token = _STEPS.set([limit, limit])
     try:
         yield
     finally:
@@ -100,7 +99,7 @@ class Evaluator:
         if steps is not None:
             steps[0] -= 1
             if steps[0] < 0:
-                raise BudgetExceeded(node.start_point[0] + 1)
+                raise BudgetExceeded(node.start_point[0] + 1, steps[1])
         kind = node.type
         handler = getattr(self, "_n_" + kind, None)
         if handler is None:

@@ -182,7 +182,7 @@ class TerraformProject:
         module = ModuleInstance(
             src, prefix=prefix, inputs=declared, loader=self.source, note=note, fail=fail, registry=registry, limits=self.limits
         )
-        with step_budget():
+        with step_budget(self.limits.max_eval_steps):
             found = module.all_resources()
         scope = rel if rel not in ("", ".") else "."
         for res in found:

@@ -1,0 +1,285 @@
+"""Hostile IaC inputs: each one is a collection error naming the file, bounded in time and
+memory, and the known-bad control files beside it are still judged."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from iac_hostile import assert_controls_judged, scan, with_controls
+
+from auditor.collectors.iac.limits import IacLimits
+
+
+def test_lone_surrogate_in_terraform_json(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "bad").mkdir()
+    (folder / "bad" / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"x": {"bucket": "x\\ud800"}}}}')
+    out = scan(folder)
+    err = out.error_for("bad/main.tf.json")
+    assert "surrogate" in err.message and err.incomplete
+    assert_controls_judged(out)
+
+
+def test_lone_surrogate_in_cloudformation_json(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "bad.json").write_text(
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket",'
+        ' "Properties": {"BucketName": "x\\ud800"}}}}'
+    )
+    out = scan(folder)
+    assert "surrogate" in out.error_for("bad.json").message
+    assert_controls_judged(out)
+
+
+def test_file_name_not_utf8(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    bad = os.path.join(os.fsencode(folder), b"bad\xff.tf")
+    with open(bad, "wb") as fh:
+        fh.write(b'resource "aws_s3_bucket" "y" { bucket = "y" }\n')
+    out = scan(folder)
+    err = out.error_for("bad\ufffd.tf")
+    assert "not valid UTF-8" in err.message
+    err.model_dump_json()  # writable in every report
+    assert_controls_judged(out)
+
+
+def test_thousand_nested_blocks(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "deep").mkdir()
+    body = "a {\n" * 1000 + "}\n" * 1000
+    (folder / "deep" / "main.tf").write_text(f'resource "aws_s3_bucket" "d" {{\n{body}}}\n')
+    out = scan(folder)
+    err = out.error_for("deep/main.tf")
+    assert "nested deeper than" in err.message and err.line is not None
+    assert_controls_judged(out)
+
+
+def test_yaml_list_as_mapping_key(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "bad.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  ? [a, b]\n  : Type: AWS::S3::Bucket\n'
+    )
+    out = scan(folder)
+    err = out.error_for("bad.yaml")
+    assert "mapping key" in err.message and err.line == 3
+    assert_controls_judged(out)
+
+
+def test_deep_json(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    deep = "[" * 100_000 + "]" * 100_000
+    (folder / "deep.json").write_text(
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket",'
+        f' "Properties": {{"Tags": {deep}}}}}}}}}'
+    )
+    (folder / "tfdeep").mkdir()
+    (folder / "tfdeep" / "main.tf.json").write_text('{"locals": {"x": ' + deep + "}}")
+    out = scan(folder)
+    assert "nested too deeply" in out.error_for("deep.json").message
+    assert "nested too deeply" in out.error_for("tfdeep/main.tf.json").message
+    assert_controls_judged(out)
+
+
+def test_symlink_loop(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "loop").mkdir()
+    os.symlink("y.tf", folder / "loop" / "x.tf")
+    os.symlink("x.tf", folder / "loop" / "y.tf")
+    out = scan(folder)
+    for name in ("loop/x.tf", "loop/y.tf"):
+        err = out.error_for(name)
+        assert "symbolic links" in err.message or "cannot read" in err.message
+    assert_controls_judged(out)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        '{"planned_values": [1, 2]}',
+        '{"planned_values": {"root_module": {"resources": [{"address": 5, "values": "x"}]}}, "resource_changes": 7}',
+        '{"planned_values": {"root_module": {"child_modules": "x"}}, "configuration": {"root_module": []}}',
+        '{"planned_values": ',
+    ],
+)
+def test_malformed_plan(tmp_path: Path, plan: str) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "plan.json").write_text(plan)
+    out = scan(folder)
+    assert out.error_for("plan.json").incomplete
+    assert_controls_judged(out)
+
+
+def test_huge_count_is_bounded(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "many").mkdir()
+    (folder / "many" / "main.tf").write_text(
+        'resource "aws_s3_bucket" "m" {\n  count  = 100000000\n  bucket = "m-${count.index}"\n  acl = "public-read"\n}\n'
+        'locals {\n  r = range(100000000)\n}\n'
+        'resource "aws_s3_bucket" "n" {\n  for_each = toset([for i in range(100000000) : tostring(i)])\n  bucket = each.key\n}\n'
+    )
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 20
+    err = out.error_for("many/main.tf:2")
+    assert "instance" in err.message and err.line == 2
+    # the resource is still judged, as one instance of unknown index
+    assert "bucket_public_read" in out.failed["many:aws_s3_bucket.m"]
+    assert_controls_judged(out)
+
+
+def test_nested_for_expressions_are_bounded(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "slow").mkdir()
+    (folder / "slow" / "main.tf").write_text(
+        "locals {\n  big = [for a in range(9000) : [for b in range(9000) : [a, b]]]\n}\n"
+        'resource "aws_s3_bucket" "s" {\n  bucket = length(local.big)\n}\n'
+    )
+    started = time.monotonic()
+    out = scan(folder, limits=IacLimits(max_eval_steps=200_000))
+    assert time.monotonic() - started < 20
+    assert "root module not scanned: evaluation stopped" in out.error_for("slow").message
+    assert_controls_judged(out)
+
+
+@pytest.mark.parametrize("content", [b'"' + b"a" * (9 << 20), b"\x00\xff" * (9 << 19)], ids=["one-string", "random-bytes"])
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path, content: bytes) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "big").mkdir()
+    (folder / "big" / "main.tf").write_bytes(content)
+    (folder / "big.yaml").write_bytes(b"AWSTemplateFormatVersion: x\n" + content)
+    out = scan(folder)
+    assert "file too big" in out.error_for("big/main.tf").message
+    assert "file too big" in out.error_for("big.yaml").message
+    assert_controls_judged(out)
+
+
+def test_file_size_limit_is_an_option(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p", cfn=False)
+    (folder / "small").mkdir()
+    (folder / "small" / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = "' + "x" * 2000 + '"\n}\n')
+    out = scan(folder, limits=IacLimits(max_file_bytes=1024))
+    assert "over the 1,024-byte limit" in out.error_for("small/main.tf").message
+    assert_controls_judged(out, cfn=False)
+
+
+def test_many_megabytes_of_valid_terraform_are_bounded(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "valid").mkdir()
+    block = 'resource "aws_s3_bucket" "b%d" {\n  bucket = "b-%d"\n}\n'
+    text = "".join(block % (i, i) for i in range(400_000))  # about 20 MiB
+    (folder / "valid" / "main.tf").write_text(text)
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 10
+    assert "file too big" in out.error_for("valid/main.tf").message
+    assert_controls_judged(out)
+
+
+def test_billion_laughs_in_cloudformation(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    lines = ['AWSTemplateFormatVersion: "2010-09-09"', "Metadata:", '  l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        prev = f"*l{i - 1}"
+        lines.append(f"  l{i}: &l{i} [{', '.join([prev] * 9)}]")
+    lines += ["Resources:", "  B:", "    Type: AWS::S3::Bucket", "    Properties:", "      Tags: *l9"]
+    (folder / "laughs.yaml").write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 10
+    assert "aliases" in out.error_for("laughs.yaml").message
+    assert_controls_judged(out)
+
+
+def test_named_pipe_and_device_link_do_not_hang(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "odd").mkdir()
+    os.mkfifo(folder / "odd" / "pipe.tf")
+    os.symlink("/dev/zero", folder / "odd" / "zero.tf")
+    os.mkfifo(folder / "pipe.yaml")
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 10
+    assert "named pipe" in out.error_for("odd/pipe.tf").message
+    assert "device" in out.error_for("odd/zero.tf").message
+    assert "named pipe" in out.error_for("pipe.yaml").message
+    assert_controls_judged(out)
+
+
+def test_syntax_error_does_not_quote_a_secret(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "leak").mkdir()
+    secret = "AKIAIOSFODNN7EXAMPLQ"
+    (folder / "leak" / "main.tf").write_text(f'provider "aws" {{\n  access_key = "{secret}" }} }}\n')
+    out = scan(folder)
+    err = out.error_for("leak/main.tf")
+    assert err.line == 2 and "syntax error" in err.message
+    assert secret not in err.message and secret[:10] not in err.message
+    assert_controls_judged(out)
+
+
+def test_module_depth_limit_is_an_error(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p", cfn=False)
+    root = folder / "deep"
+    current = root
+    for _ in range(25):
+        current.mkdir(parents=True)
+        (current / "main.tf").write_text('module "next" {\n  source = "./next"\n}\n')
+        current = current / "next"
+    current.mkdir()
+    (current / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n  acl = "public-read-write"\n}\n')
+    out = scan(folder, limits=IacLimits(max_module_depth=5))
+    err = out.error_for("depth limit")
+    assert err.incomplete and err.line == 1
+    assert_controls_judged(out, cfn=False)
+
+
+def test_long_comment_header_before_template_version(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    header = "".join(f"# comment line {i} explaining this template in some detail\n" for i in range(400))
+    assert len(header) > 16 * 1024
+    (folder / "commented.yaml").write_text(
+        header + 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B:\n    Type: AWS::S3::Bucket\n'
+        "    Properties:\n      AccessControl: PublicReadWrite\n"
+    )
+    out = scan(folder)
+    assert "bucket_public_read" in out.failed["commented.yaml#B"]
+
+
+def test_symlinked_and_unreadable_folders_are_errors(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "main.tf").write_text('resource "aws_s3_bucket" "e" {\n  bucket = "e"\n}\n')
+    os.symlink(elsewhere, folder / "linked")
+    (folder / "locked").mkdir()
+    (folder / "locked" / "main.tf").write_text('resource "aws_s3_bucket" "l" {\n  bucket = "l"\n}\n')
+    (folder / "locked.yaml").write_text("AWSTemplateFormatVersion: x\nResources: {}\n")
+    os.chmod(folder / "locked", 0)
+    os.chmod(folder / "locked.yaml", 0)
+    try:
+        if os.access(folder / "locked.yaml", os.R_OK):
+            pytest.skip("running as a user who can read anything (root)")
+        out = scan(folder)
+    finally:
+        os.chmod(folder / "locked", 0o755)
+        os.chmod(folder / "locked.yaml", 0o644)
+    assert "not followed" in out.error_for("linked").message
+    assert "cannot read folder" in out.error_for("locked").message
+    assert "permission denied" in out.error_for("locked.yaml").message
+    assert_controls_judged(out)
+
+
+def test_symlinked_folder_is_an_error(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "main.tf").write_text('resource "aws_s3_bucket" "e" {\n  bucket = "e"\n}\n')
+    os.symlink(elsewhere, folder / "linked")
+    out = scan(folder)
+    err = out.error_for("linked")
+    assert "symbolic link to a folder: not followed" in err.message and err.incomplete
+    assert_controls_judged(out)
