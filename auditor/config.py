@@ -156,7 +156,7 @@ class OutputsConfig(Strict):
     output_dir: str | None = None
     fail_on: str | None = Field(default=None, description="critical|high|medium|low|info|none")
     fail_on_new: bool | None = Field(
-        default=None, description="exit 1 only on failures absent from the previous complete scan of the scope"
+        default=None, description="exit 1 only on failures absent from the previous stored scan of the scope"
     )
     allow_partial: bool | None = None
     notify: list[NotifyTarget] = Field(default_factory=list)
@@ -330,7 +330,7 @@ outputs:
   formats: [html, json]
   output_dir: auditor-reports
   fail_on: high                              # exit 1 on a new unsuppressed failure at or above
-  fail_on_new: true                          # "new": absent from the previous complete scan of this estate
+  fail_on_new: true                          # "new": absent from the previous stored scan of this estate
   notify: []
   #  - file: auditor-changes.md              # Markdown (or .json) summary of what changed
   #  - webhook: https://hooks.slack.com/services/...   # Slack-compatible POST

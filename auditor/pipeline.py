@@ -3,7 +3,7 @@
 Exit codes, first match wins: 2 usage or config error (raised as ConfigError before we get
 here); 3 the scan was incomplete unless ``allow_partial`` (always when it collected nothing); 1 an
 unsuppressed failure at or above ``fail_on`` (with ``--baseline`` or ``fail_on_new``, only one
-absent from the baseline or the previous complete scan of the scope); 0 otherwise. Unknown and
+absent from the baseline or the previous stored scan of the scope that read something); 0 otherwise. Unknown and
 error results never give 1. An unexpected exception exits 4 (see ``auditor.cli.main.run``).
 """
 
@@ -149,7 +149,7 @@ def collected_nothing(result: ScanResult) -> bool:
 
 def new_failures(result: ScanResult, options: ScanOptions) -> set[str] | None:
     """Fingerprints that count as new, or None when every failure counts: the ``--baseline``
-    file, else (with ``fail_on_new``) the previous complete stored scan of the same scope."""
+    file, else (with ``fail_on_new``) the previous stored scan of the same scope that read something."""
     if result.changes is not None:
         return set(result.changes.new)
     if options.fail_on_new and result.history is not None:

@@ -79,6 +79,11 @@ class StoredScan:
     counts: dict[str, Any]
     digest: str
 
+    @property
+    def usable_baseline(self) -> bool:
+        """False for a scan that collected nothing: comparing with it would make every failure new."""
+        return not (self.incomplete and not self.counts.get("resources"))
+
 
 class Store:
     """A scan-history database. Use :func:`open_store`."""
@@ -261,13 +266,14 @@ class Store:
         with self.engine.connect() as conn:
             return [self._stored(r) for r in conn.execute(query)]
 
-    def previous_complete(self, scope: str, newest_first: Sequence[StoredScan] | None = None) -> StoredScan | None:
-        """The newest complete scan of a scope: the only kind a later scan is compared with."""
+    def previous_baseline(self, scope: str, newest_first: Sequence[StoredScan] | None = None) -> StoredScan | None:
+        """The newest scan of a scope that a later one may be compared with: any scan that read
+        something. One that collected nothing (stored incomplete, no resources) never is."""
         for candidate in newest_first if newest_first is not None else self.list_scans(scope):
-            if not candidate.incomplete:
+            if candidate.usable_baseline:
                 return candidate
         if newest_first is not None and len(newest_first) >= TREND_POINTS - 1:
-            return self.previous_complete(scope)  # every recent one was incomplete: look further back
+            return self.previous_baseline(scope)  # every recent one was empty: look further back
         return None
 
     def scopes(self) -> list[str]:
@@ -351,8 +357,8 @@ class Store:
         """How ``result`` relates to the stored scans of its scope (computed before it is saved)."""
         scope = result.scan.scope
         previous = self.list_scans(scope, limit=TREND_POINTS - 1)
-        # An incomplete scan never serves as the baseline: what it could not read would look resolved.
-        baseline = self.previous_complete(scope, previous)
+        # A scan that read nothing never serves as the baseline: everything would look new.
+        baseline = self.previous_baseline(scope, previous)
         now_failing = {f.fingerprint for f in result.findings if f.active_failure}
         before = self.failing_fingerprints(baseline.id) if baseline else set()
         first = self.first_seen(scope, now_failing)

@@ -41,7 +41,7 @@ _COMMON = [
     click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="One exact output path (one format; without --format, the format its name ends in)."),
     click.option("--force", is_flag=True, help="Allow --output / --save-inventory to overwrite an existing file."),
     click.option("--fail-on", default=None, help="Exit 1 on an unsuppressed failure at or above: critical|high|medium|low|info|none (default high, or outputs.fail_on)."),
-    click.option("--fail-on-new", is_flag=True, default=None, help="Exit 1 only on failures absent from the previous complete stored scan of the same scope (or the --baseline)."),
+    click.option("--fail-on-new", is_flag=True, default=None, help="Exit 1 only on failures absent from the previous stored scan of the same scope (or the --baseline); a scan that collected nothing is never that baseline."),
     click.option("--allow-partial", is_flag=True, help="Do not exit 3 when a source could not be fully read."),
     click.option("--checks", "include_checks", multiple=True, help="Only these check ids (commas or repetition; 'bucket_*' prefixes)."),
     click.option("--skip-checks", "exclude_checks", multiple=True, help="Skip these check ids."),

@@ -52,12 +52,12 @@ def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: 
         raise ConfigError("give two result files, or use the scan store")
     if new is None and old is not None:  # one argument: that scan against the one before it
         newer = load(old)
-        earlier = store.previous_complete(
+        earlier = store.previous_baseline(
             newer.ref.scope, [s for s in store.list_scans(newer.ref.scope) if s.started < newer.ref.started]
         )
         if earlier is None:
             raise ConfigError(
-                f"scan {newer.ref.id} has no complete scan of scope {newer.ref.scope!r} before it; nothing to compare"
+                f"scan {newer.ref.id} has no earlier scan of scope {newer.ref.scope!r} that read something; nothing to compare"
             )
         return store.load_view(earlier.id), newer
     if scope is None:
@@ -71,10 +71,10 @@ def _resolve_pair(store: Store | None, old: str | None, new: str | None, scope: 
     scans = store.list_scans(scope)
     if not scans:
         raise ConfigError(f"the store holds no scan of scope {scope!r}")
-    # The newest scan against the newest complete one before it: an incomplete scan is never the baseline.
-    before = store.previous_complete(scope, scans[1:])
+    # The newest scan against the one before it; a scan that collected nothing is never the baseline.
+    before = store.previous_baseline(scope, scans[1:])
     if before is None:
-        raise ConfigError(f"scope {scope!r} has no complete scan before {scans[0].id[:8]}; diff needs two")
+        raise ConfigError(f"scope {scope!r} has no scan before {scans[0].id[:8]} that read something; diff needs two")
     return store.load_view(before.id), store.load_view(scans[0].id)
 
 
@@ -124,7 +124,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.argument("new", required=False)
     @click.option("--store", "store_opt", metavar="PATH|URL", help="Scan store (default: $AUDITOR_STORE, config, per-user file).")
     @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="auditor.yaml (store and notify targets).")
-    @click.option("--scope", help="Compare the newest scan of this scope with the complete scan before it (required when the store holds several scopes).")
+    @click.option("--scope", help="Compare the newest scan of this scope with the one before it (required when the store holds several scopes).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
     @click.option("--notify", multiple=True, metavar="FILE|URL", help="Also send the summary: .md/.json file or webhook URL.")
     def diff_cmd(
@@ -133,8 +133,8 @@ def register(cli: click.Group, scan: click.Group) -> None:
     ) -> None:
         """What changed between two scans: new, resolved and still-open failures, and control
         regressions. OLD and NEW are scan ids (or prefixes) from the store, or result JSON files;
-        with none, the newest scan of the scope against the complete scan before it (incomplete
-        scans are never the baseline).
+        with none, the newest scan of the scope against the one before it (a scan that collected
+        nothing is never the baseline).
 
         Exit codes: 0 nothing got worse; 1 new failures or control regressions; 2 usage error."""
         from auditor.history import diff_views, to_json, to_markdown
