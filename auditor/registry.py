@@ -39,6 +39,8 @@ FAMILIES = (
     "dependency_",
     "dataset_",
     "lineage_",
+    "k8s_",
+    "cluster_",
 )
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 SPEC_ATTR = "__auditor_check__"

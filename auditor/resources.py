@@ -33,6 +33,8 @@ class Provider(StrEnum):
     CLOUDFORMATION = "cloudformation"
     NETWORK = "network"
     FILE = "file"
+    KUBERNETES = "kubernetes"
+    MANIFEST = "manifest"
 
 
 class Cloud(StrEnum):
@@ -347,6 +349,91 @@ class Dataset(Resource):
     missing_files: list[str] | None = None
 
 
+# -- Kubernetes -------------------------------------------------------------------------------
+# A live cluster (provider kubernetes) and manifests in an IaC scan (provider manifest) become the
+# same kinds with the same ``ref.id`` (``<Kind>/<namespace>/<name>``), so one check judges both.
+
+
+class ClusterExposure(Resource):
+    """A Kubernetes Service or Ingress, and how it exposes pods outside the cluster."""
+
+    kind: ClassVar[str] = "ClusterExposure"
+    namespace: str = "default"
+    object_kind: Literal["Service", "Ingress", "InferenceService"] = "Service"
+    exposure: Literal["load_balancer", "node_port", "ingress", "cluster_ip", "external_name"] = "cluster_ip"
+    ports: list[int] = Field(default_factory=list, description="service ports (Service) or backend ports (Ingress)")
+    target_ports: list[int | str] = Field(default_factory=list)
+    source_ranges: list[str] | None = Field(
+        default=None, description="loadBalancerSourceRanges / allow-list annotation; [] = no restriction; None = unknown"
+    )
+    open_to_world: bool | None = Field(default=None, description="reachable from any address outside the cluster")
+    hosts: list[str] = Field(default_factory=list, description="ingress hosts")
+    paths: list[str] = Field(default_factory=list)
+    tls: bool | None = None
+    auth: bool | None = Field(default=None, description="authentication in front: ingress auth annotation or an auth proxy in the pods")
+    auth_via: str | None = None
+    addresses: list[str] = Field(default_factory=list, description="external IPs / hostnames assigned (status, externalIPs)")
+    backends: list[str] = Field(default_factory=list, description="ref.id of the ClusterWorkloads it reaches")
+    ml_services: list[str] = Field(default_factory=list, description="ML services reached, e.g. 'ray_dashboard:8265'")
+    linked_endpoints: list[str] = Field(
+        default_factory=list, description="URLs of probed services that are this exposure (auditor/linking.py)"
+    )
+    probe_auth_required: bool | None = Field(default=None, description="what the endpoint probe saw at a linked URL")
+
+
+class ClusterWorkload(Resource):
+    """A pod template in a cluster (Deployment, StatefulSet, Pod, RayCluster, Notebook, InferenceService...)."""
+
+    kind: ClassVar[str] = "ClusterWorkload"
+    namespace: str = "default"
+    object_kind: str = Field(description="Deployment, StatefulSet, DaemonSet, Job, Pod, RayCluster, Notebook, InferenceService...")
+    ml_kind: str | None = Field(
+        default=None,
+        description="ray_head, notebook, jupyterhub, mlflow, inference_service, triton, torchserve, label_studio, "
+        "kubeflow_pipelines, ray_worker, ...; None = not recognised as an ML workload",
+    )
+    ml_via: str | None = Field(default=None, description="how it was recognised: CRD, image or port")
+    images: list[str] = Field(default_factory=list)
+    ports: list[int] = Field(default_factory=list, description="container ports")
+    labels: dict[str, str] = Field(default_factory=dict, description="pod template labels, to match Service selectors")
+    privileged: bool | None = None
+    host_paths: list[str] = Field(default_factory=list)
+    host_network: bool | None = None
+    host_pid: bool | None = None
+    run_as_root: bool | None = Field(default=None, description="a container may run as UID 0 (runAsNonRoot not true, runAsUser 0 or unset)")
+    service_account_token: bool | None = Field(default=None, description="the service-account token is mounted")
+    gpu: bool = Field(default=False, description="requests an accelerator (nvidia.com/gpu, amd.com/gpu, google.com/tpu)")
+    env_secrets: list[SecretHit] | None = Field(
+        default_factory=list, description="credentials in plain env values (redacted); None = the env could not be read"
+    )
+    auth_enabled: bool | None = Field(
+        default=None, description="the ML service's own authentication (Ray token auth, Jupyter token/password)"
+    )
+    auth_detail: str | None = None
+    auth_proxy: bool | None = Field(default=None, description="an authenticating proxy runs in the pod (oauth2-proxy, ...)")
+    args_secrets: list[SecretHit] = Field(default_factory=list, description="tokens passed on the command line (redacted)")
+
+
+class ClusterNamespace(Resource):
+    """A namespace, with what isolates it."""
+
+    kind: ClassVar[str] = "ClusterNamespace"
+    network_policies: int | None = Field(default=None, description="NetworkPolicies in the namespace; None = not readable")
+    ml_workloads: list[str] = Field(default_factory=list, description="ref.id of its ML workloads")
+
+
+class Cluster(Resource):
+    """A Kubernetes control plane: EKS, GKE, AKS (live or Terraform/CloudFormation) or a kubeconfig cluster."""
+
+    kind: ClassVar[str] = "Cluster"
+    flavor: Literal["eks", "gke", "aks", "kubernetes"] = "kubernetes"
+    api_public: bool | None = Field(default=None, description="the API server has a public endpoint")
+    api_source_ranges: list[str] | None = Field(
+        default=None, description="CIDRs allowed to reach the public endpoint; [] = none declared (any address)"
+    )
+    api_detail: str | None = None
+
+
 ALL_KINDS: tuple[type[Resource], ...] = (
     Bucket,
     Role,
@@ -361,6 +448,10 @@ ALL_KINDS: tuple[type[Resource], ...] = (
     NotebookFile,
     Dependency,
     Dataset,
+    ClusterExposure,
+    ClusterWorkload,
+    ClusterNamespace,
+    Cluster,
 )
 KINDS: dict[str, type[Resource]] = {k.kind: k for k in ALL_KINDS}
 

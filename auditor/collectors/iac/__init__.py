@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
-from auditor.collectors.iac.discovery import discover, display
+from auditor.collectors.iac.discovery import Discovered, discover, display
 from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 
@@ -66,7 +66,8 @@ class IacCollector:
         for skipped in found.skipped:
             rel = self._rel(skipped.path)
             on_error(f"{rel}: {skipped.reason}", rel, None, True)
-        if not any(found.of(kind) for kind in ("terraform", "terraform_json", "plan", "cloudformation")) and not found.skipped:
+        iac_kinds = ("terraform", "terraform_json", "plan", "cloudformation", "kubernetes", "helm_chart", "kustomize")
+        if not any(found.of(kind) for kind in iac_kinds) and not found.skipped:
             # Not incomplete (nothing failed to parse), but never a silent green run: a CI job
             # pointed at the wrong folder sees this in every report.
             names = ", ".join(str(p) for p in self.paths)
@@ -94,6 +95,39 @@ class IacCollector:
             with self._guard("template", rel, on_error):
                 resources += load_template(path, rel, on_error, self.limits)
         sink.add_all(map_resources(resources, on_error, self.own_accounts))
+        self._kubernetes(found, sink, on_error)
+
+    def _kubernetes(self, found: Discovered, sink: CollectionSink, on_error: ErrorSink) -> None:
+        """Manifests, Helm charts and Kustomize folders, judged like a live cluster's objects."""
+        if not any(found.of(k) for k in ("kubernetes", "helm_chart", "kustomize")):
+            return
+        from auditor.collectors.k8s.manifests import load_manifest, render
+        from auditor.collectors.k8s.normalize import normalize
+
+        objects = []
+        charts = [p.parent for p in found.of("helm_chart")]
+        rendered = []
+        for chart in charts:
+            rel = self._rel(chart)
+            with self._guard("Helm chart", rel, on_error):
+                objects += render(chart, rel, "helm", on_error)
+        for kustomization in found.of("kustomize"):
+            folder, rel = kustomization.parent, self._rel(kustomization.parent)
+            with self._guard("Kustomize folder", rel, on_error):
+                done = render(folder, rel, "kustomize", on_error)
+                if done:
+                    rendered.append(folder)
+                objects += done
+        for path in found.of("kubernetes"):
+            # chart templates are Go templates, not YAML; a rendered folder's files are in its output
+            if any(path.is_relative_to(folder) for folder in [*charts, *rendered]):
+                continue
+            rel = self._rel(path)
+            with self._guard("manifest", rel, on_error):
+                objects += load_manifest(path, rel, on_error)
+        sink.progress(f"kubernetes: {len(objects)} objects")
+        with self._guard("Kubernetes objects", self._rel(self.root), on_error):
+            sink.add_all(normalize(objects))
 
     @staticmethod
     @contextmanager

@@ -19,7 +19,9 @@ from typing import Literal
 
 from auditor.collectors.iac.limits import IacLimits
 
-FileKind = Literal["terraform", "terraform_json", "tfvars", "plan", "cloudformation"]
+FileKind = Literal[
+    "terraform", "terraform_json", "tfvars", "plan", "cloudformation", "kubernetes", "helm_chart", "kustomize"
+]
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"})
 _CANDIDATE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".json", ".yaml", ".yml", ".template")
@@ -84,6 +86,10 @@ def _head(path: Path) -> bytes:
 
 def classify(path: Path) -> FileKind | None:
     name = path.name.lower()
+    if name == "chart.yaml":
+        return "helm_chart"
+    if name in ("kustomization.yaml", "kustomization.yml"):
+        return "kustomize"
     if name.endswith(".tf"):
         return "terraform"
     if name.endswith(".tf.json"):
@@ -99,6 +105,10 @@ def classify(path: Path) -> FileKind | None:
             return "plan"
         if "AWSTemplateFormatVersion" in head or ("AWS::" in head and "Resources" in head):
             return "cloudformation"
+        from auditor.collectors.k8s.manifests import looks_like_manifest
+
+        if looks_like_manifest(head) or (name.endswith(".json") and '"apiVersion"' in head and '"kind"' in head):
+            return "kubernetes"
     return None
 
 

@@ -1,0 +1,1 @@
+"""Checks of ML workloads on Kubernetes: exposure, authentication, pod security, isolation."""
