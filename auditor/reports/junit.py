@@ -11,12 +11,14 @@ from collections import defaultdict
 
 from auditor.findings import Finding, Status
 from auditor.reports._common import location, xml_text
+from auditor.reports.text_escape import link_urls
 from auditor.result import ScanResult
+from auditor.result_stream import catalog_of
 
 EXTENSION = ".junit.xml"
 
 
-def _case(suite: ET.Element, finding: Finding) -> str:
+def _case(suite: ET.Element, finding: Finding, references: list[str]) -> str:
     name = finding.resource_name + (f" [{finding.key}]" if finding.key else "")
     case = ET.SubElement(suite, "testcase", name=xml_text(name), classname=xml_text(finding.check_id), time="0")
     message = xml_text(finding.message or finding.title)
@@ -30,6 +32,7 @@ def _case(suite: ET.Element, finding: Finding) -> str:
         node.text = xml_text(
             f"{finding.title}\nresource: {finding.resource_id}\nlocation: {location(finding)}\n"
             f"severity: {finding.severity.value}\nremediation: {finding.remediation}"
+            + (f"\nreferences: {' '.join(references)}" if references else "")
         )
         return "failures"
     if finding.status == Status.ERROR:
@@ -48,12 +51,15 @@ def render(result: ScanResult) -> str:
         by_check[finding.check_id].append(finding)
     root = ET.Element("testsuites", name=xml_text(f"auditor {result.scan.scope}"))
     totals: dict[str, int] = defaultdict(int)
+    catalog = catalog_of(result)
     for check_id in sorted(by_check):
+        info = catalog.get(check_id)
+        references = link_urls(info.references) if info else []
         findings = sorted(by_check[check_id], key=lambda f: (f.resource_id, f.key))
         suite = ET.SubElement(root, "testsuite", name=check_id, timestamp=result.scan.started.isoformat())
         counts: dict[str, int] = defaultdict(int)
         for finding in findings:
-            counts[_case(suite, finding)] += 1
+            counts[_case(suite, finding, references)] += 1
         for attr in ("failures", "errors", "skipped"):
             suite.set(attr, str(counts[attr]))
             totals[attr] += counts[attr]

@@ -70,3 +70,16 @@ def test_markdown_links_the_references_of_the_failures_shown() -> None:
 def test_json_carries_the_references() -> None:
     data = json.loads(render(_result(), "json"))
     assert data["checks"]["bucket_public_read"]["references"][:2] == REFS
+
+
+def test_junit_and_csv_carry_the_references() -> None:
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    result = _result()
+    root = ET.fromstring(render(result, "junit"))
+    failures = root.findall(".//testsuite[@name='bucket_public_read']/testcase/failure")
+    assert failures and all(f"references: {' '.join(REFS)}" in (node.text or "") for node in failures)
+    rows = list(csv.DictReader(io.StringIO(render(result, "csv"))))
+    assert {r["references"] for r in rows if r["check_id"] == "bucket_public_read"} == {" ".join(REFS)}
