@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from auditor.collectors.base import CollectionError, CollectionSink, Collector
 from auditor.config import SuppressionRule
-from auditor.findings import Finding, Result, Severity, Status, Suppression, fingerprint
+from auditor.findings import Finding, Result, Severity, Status, Suppression, fingerprint, new_finding
 from auditor.registry import CheckContext, CheckSpec, Registry
 from auditor.resources import Resource
 
@@ -131,8 +131,8 @@ class Engine:
 
     def _finding(self, spec: CheckSpec, resource: Resource, result: Result) -> Finding:
         ref = resource.ref
-        # model_construct keeps the shared per-check values (controls) shared: one copy per check, not per finding.
-        return Finding.model_construct(
+        # Values are valid by construction; shared per-check values (controls) stay shared.
+        return new_finding(
             check_id=spec.id,
             title=spec.title,
             severity=self._severity(spec, result),

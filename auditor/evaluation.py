@@ -26,10 +26,18 @@ from auditor.collectors.base import CollectionError
 from auditor.config import ConfigError
 from auditor.engine import Engine
 from auditor.findings import Finding, Status
+from auditor.redaction import redact_command, redact_errors, redact_finding, redact_resource
 from auditor.registry import CheckContext, Registry
 from auditor.resources import Resource, resource_from_dict
 from auditor.result import BaselineChanges, CheckInfo, ScanMeta, ScanResult, SummaryFold, ToolInfo
-from auditor.result_stream import FindingStream, InventoryStream, StreamWriter, head_json, tail_json
+from auditor.result_stream import (
+    FindingStream,
+    InventoryStream,
+    StreamWriter,
+    head_json,
+    resource_json,
+    tail_json,
+)
 
 if TYPE_CHECKING:
     from auditor.pipeline import ScanOptions
@@ -109,11 +117,6 @@ class BaselineFold:
         )
 
 
-def _resource_json(resource: Resource) -> bytes:
-    body = resource.model_dump_json().encode()
-    return b'{"kind":' + json.dumps(resource.kind).encode() + b"," + body[1:]
-
-
 def linked(resources: Iterable[Resource]) -> Iterator[Resource]:
     """Cross-resource joins (``auditor.linking``). A list is linked in memory; a re-iterable
     stream is read twice: once for the few kinds the joins need, once to yield."""
@@ -184,12 +187,14 @@ def evaluate_stream(
             writer.open_section("findings")
             first = True
             for resource in linked(resources):
+                resource = redact_resource(resource)  # names, tags and ids may carry secrets: never into an output
                 count += 1
-                inventory.write(_resource_json(resource) if first else b",\n" + _resource_json(resource))
+                inventory.write(resource_json(resource) if first else b",\n" + resource_json(resource))
                 first = False
                 controls_fold.resource(resource)
                 for finding in engine.iter_findings((resource,)):
-                    writer.item(finding.model_dump_json().encode())
+                    finding = redact_finding(finding)
+                    writer.item(finding.model_dump_json(exclude_defaults=True).encode())
                     totals.add(finding)
                     controls_fold.add(finding)
                     if baseline is not None:
@@ -201,7 +206,7 @@ def evaluate_stream(
                 writer._write(chunk)
             writer.close_section()
             controls, summaries = controls_fold.results()
-            all_errors = list(errors) + [
+            all_errors = redact_errors(list(errors)) + [
                 CollectionError(
                     source="config",
                     message=f"suppression for {r.check} on {r.resource} expired on {r.expires}; it no longer applies",
@@ -216,7 +221,7 @@ def evaluate_stream(
                 duration_seconds=round((finished - started).total_seconds(), 3),
                 sources=list(sources),
                 scope=scope,
-                command=options.command,
+                command=redact_command(options.command),  # a --notify webhook URL holds its token
                 ran_by=_ran_by(),
                 config_hash=cfg.digest(),
                 check_catalog_version=registry.catalog_version(),
@@ -330,14 +335,14 @@ def write_inventory(
     from auditor.result import InventoryFile
 
     meta = InventoryFile(
-        sources=list(sources), scope=scope, collected=collected, collection_errors=list(errors), api_calls=api_calls
+        sources=list(sources), scope=scope, collected=collected, collection_errors=redact_errors(errors), api_calls=api_calls
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as out:
         writer = StreamWriter(out)
         writer.head(meta.model_dump_json(include={"schema_version", "kind", "sources", "scope", "collected"}).encode())
         writer.open_section("inventory")
-        writer.items(_resource_json(r) for r in resources)
+        writer.items(resource_json(redact_resource(r)) for r in resources)
         writer.close_section()
         writer.finish(meta.model_dump_json(include={"collection_errors", "api_calls"}).encode(), digest=False)
 
@@ -357,3 +362,6 @@ def keep_as(result: ScanResult, path: Path) -> None:
         os.link(source, path)
     except OSError:
         shutil.copyfile(source, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)  # a report file, not a private scratch file

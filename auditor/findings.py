@@ -115,6 +115,23 @@ class Finding(BaseModel):
         return self.status == Status.FAIL and self.suppression is None
 
 
+_FINDING_FIELDS = frozenset(Finding.model_fields)
+
+
+def new_finding(**values: Any) -> Finding:
+    """A Finding from already-valid values, every field given: what ``model_construct`` does,
+    without its per-call field walk (the engine makes one per check and resource, millions in a
+    large scan). Shared values (a check's controls) stay shared."""
+    if values.keys() != _FINDING_FIELDS:
+        raise TypeError(f"new_finding needs exactly the Finding fields; got {sorted(values)}")
+    finding = object.__new__(Finding)
+    object.__setattr__(finding, "__dict__", values)
+    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
+    object.__setattr__(finding, "__pydantic_extra__", None)
+    object.__setattr__(finding, "__pydantic_private__", None)
+    return finding
+
+
 def fingerprint(check_id: str, resource_id: str, key: str = "") -> str:
     """Stable across runs and checkouts: IaC and file ids are already relative to the scan root."""
     digest = hashlib.sha256(f"{check_id}\x1f{resource_id}\x1f{key}".encode()).hexdigest()

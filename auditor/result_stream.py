@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from auditor.findings import Finding
+from auditor.resources import Resource
 from auditor.result import SCHEMA_VERSION, CheckInfo, ScanResult
 
 HEAD_FIELDS = {"schema_version", "tool", "checks"}
@@ -112,12 +113,29 @@ def write_result(result: ScanResult, out: IO[bytes], *, digest: bool = True) -> 
     writer = StreamWriter(out)
     writer.head(head_json(result))
     writer.open_section("findings")
-    writer.items(f.model_dump_json().encode() for f in result.findings)
+    writer.items(f.model_dump_json(exclude_defaults=True).encode() for f in result.findings)
     writer.close_section()
     writer.open_section("inventory")
-    writer.items(json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode() for item in result.inventory)
+    writer.items(_item_json(item) for item in result.inventory)
     writer.close_section()
     return writer.finish(tail_json(result), digest=digest)
+
+
+def _item_json(item: dict[str, Any]) -> bytes:
+    """An inventory item as the streamed evaluation writes it (fields at their default left out)."""
+    from auditor.resources import resource_from_dict
+
+    try:
+        resource = resource_from_dict(item)
+    except ValueError:
+        return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode()
+    return resource_json(resource)
+
+
+def resource_json(resource: Resource) -> bytes:
+    """One inventory line: the kind, then the fields not at their default (they come back on reading)."""
+    body = resource.model_dump_json(exclude_defaults=True).encode()
+    return b'{"kind":' + json.dumps(resource.kind).encode() + b"," + body[1:]
 
 
 class _HashOnly(io.RawIOBase):
@@ -302,8 +320,14 @@ class InventoryStream(_Stream):
         self._count = count
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        from auditor.resources import resource_from_dict, resource_to_dict
+
         for line in iter_section(self.path, "inventory"):
-            yield json.loads(line)
+            item = json.loads(line)
+            try:  # every field, defaults included, as the inventory form always has
+                yield resource_to_dict(resource_from_dict(item))
+            except ValueError:
+                yield item
 
 
 
