@@ -111,8 +111,9 @@ def print_summary(result: ScanResult, console: Console | None = None) -> None:
     )
     for fw in result.frameworks:
         score = "n/a" if fw.score is None else f"{fw.score:.0%}"
+        graded = "n/a" if fw.graded_score is None else f"{fw.graded_score:.0%}"
         coverage = "n/a" if fw.coverage is None else f"{fw.coverage:.0%}"
-        console.print(f"{fw.name}: score {score} (coverage {coverage})")
+        console.print(f"{fw.name}: score {score}, graded {graded} (coverage {coverage})")
     if result.scan.incomplete:
         console.print("[yellow]The scan was incomplete: some sources could not be read (the causes follow on stderr).[/]")
 
