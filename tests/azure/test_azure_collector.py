@@ -63,7 +63,9 @@ def test_whole_estate(fake_arm: FakeArm, ca_file: str) -> None:
 
     assert res["mlw-research"].public_access is True and res["mlw-research"].customer_managed_key is False
     assert res["mlw-secure"].public_access is False and res["mlw-secure"].customer_managed_key is True
-    assert "gpu-cluster" not in res  # a compute cluster is not a notebook server
+    # a compute cluster's nodes get public IPs unless turned off; no SSH admin, so no root
+    cluster = res["gpu-cluster"]
+    assert (cluster.direct_internet_access, cluster.root_access, cluster.private_network) == (True, False, False)
     assert res["ci-alice"].direct_internet_access is True and res["ci-alice"].root_access is True
     assert res["ci-secure"].direct_internet_access is False and res["ci-secure"].private_network is True
 

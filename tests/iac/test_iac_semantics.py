@@ -157,3 +157,16 @@ def test_sagemaker_studio_profiles_apps_lifecycle_and_domain_key(scan_project) -
         got = scan.of(address)
         assert tuple(got[c] for c in checks) == row, address
     assert scan.of("aws_sagemaker_domain.sandbox")["ml_workspace_public_network"] == "fail"
+
+
+def test_azure_ml_compute_clusters(scan_project) -> None:
+    scan = scan_project("azure_ml_cluster")
+    assert not scan.errors
+    checks = ("notebook_direct_internet", "notebook_root_access", "notebook_no_private_network", "notebook_not_customer_key")
+    expected = {
+        "azurerm_machine_learning_compute_cluster.gpu": ("fail", "fail", "fail", "fail"),
+        "azurerm_machine_learning_compute_cluster.private": ("pass", "pass", "pass", "fail"),
+    }
+    for address, row in expected.items():
+        got = scan.of(address)
+        assert tuple(got[c] for c in checks) == row, address

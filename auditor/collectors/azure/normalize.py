@@ -213,8 +213,12 @@ def ml_workspace(subscription: str, item: Mapping[str, Any]) -> MLWorkload:
 
 
 def compute_instance(subscription: str, workspace: Mapping[str, Any], item: Mapping[str, Any]) -> Notebook | None:
-    """An Azure ML compute instance (other compute types are not notebook servers)."""
+    """An Azure ML compute instance, or a compute cluster (``AmlCompute``: its nodes run the
+    workspace's jobs and remote kernels, judged for public IPs, network and key alike). Other
+    compute types (attached Kubernetes, Databricks) are not notebook servers."""
     p = _props(item)
+    if str(p.get("computeType")) == "AmlCompute":
+        return compute_cluster(subscription, workspace, item)
     if str(p.get("computeType")) != "ComputeInstance":
         return None
     inner = p.get("properties") or {}
@@ -234,6 +238,28 @@ def compute_instance(subscription: str, workspace: Mapping[str, Any], item: Mapp
         private_network=bool(subnet) or managed in ("allowinternetoutbound", "allowonlyapprovedoutbound"),
         startup_secrets=None,  # setup scripts live in the workspace's file share, which we do not read
         status=inner.get("state") or p.get("provisioningState"),
+    )
+
+
+def compute_cluster(subscription: str, workspace: Mapping[str, Any], item: Mapping[str, Any]) -> Notebook:
+    p = _props(item)
+    inner = p.get("properties") or {}
+    wp = _props(workspace)
+    enc = wp.get("encryption") or {}
+    managed = str((wp.get("managedNetwork") or {}).get("isolationMode") or "Disabled").lower()
+    ssh = str(inner.get("remoteLoginPortPublicAccess") or "NotSpecified").lower()
+    admin = bool((inner.get("userAccountCredentials") or {}).get("adminUserName"))
+    return Notebook(
+        ref=_ref(subscription, {**item, "location": item.get("location") or workspace.get("location")}),
+        tags=_tags(item),
+        direct_internet_access=inner.get("enableNodePublicIp", True) is not False,
+        # the only interactive user of a cluster node is the SSH admin account, which has sudo
+        root_access=admin and ssh != "disabled",
+        customer_managed_key=str(enc.get("status") or "Disabled").lower() == "enabled",
+        kms_key=(enc.get("keyVaultProperties") or {}).get("keyIdentifier") or None,
+        private_network=bool((inner.get("subnet") or {}).get("id")) or managed in ("allowinternetoutbound", "allowonlyapprovedoutbound"),
+        startup_secrets=[],  # clusters run no setup scripts
+        status=p.get("provisioningState"),
     )
 
 

@@ -230,6 +230,29 @@ class AzureTerraform(ByType):
                     startup_secrets=[],
                 )
             )
+        for cc in self.of("azurerm_machine_learning_compute_cluster"):
+            # a cluster's nodes run the workspace's jobs and remote kernels: public IPs by default
+            a = cc.attrs
+            ws_hit = targets(a.get("machine_learning_workspace_id"), {}, set(ws_by_address))
+            cmk = None
+            if ws_hit:
+                enc = first(ws_by_address[ws_hit[0]].attrs.get("encryption"))
+                cmk = None if isinstance(enc, Unknown) else isinstance(enc, dict)
+            ssh = first(a.get("ssh"))
+            ssh_public = as_bool(a.get("ssh_public_access_enabled"), default=False)
+            out.append(
+                Notebook(
+                    ref=make_ref(cc, Cloud.AZURE, a.get("name")),
+                    tags=_tags(a),
+                    ignores=cc.ignores,
+                    direct_internet_access=as_bool(a.get("node_public_ip_enabled"), default=True),
+                    # the only interactive user of a node is the SSH admin account, which has sudo
+                    root_access=None if isinstance(ssh, Unknown) or ssh_public is None else bool(ssh) and ssh_public,
+                    customer_managed_key=cmk,
+                    private_network=is_set(a.get("subnet_resource_id")),
+                    startup_secrets=[],
+                )
+            )
         return out
 
     # -- network -------------------------------------------------------------------------------
