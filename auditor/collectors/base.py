@@ -88,7 +88,9 @@ class CollectionSink:
 
     def progress(self, message: str) -> None:
         if self._progress is not None:
-            self._progress(message)
+            from auditor.redaction import redact  # progress lines go to CI logs: no secret in them either
+
+            self._progress(redact(message))
 
 
 class Collector(Protocol):

@@ -1,0 +1,241 @@
+"""Secrets never reach an output: one pass over everything a scan result carries as free text.
+
+Collectors and checks copy outside text into the result (a Terraform syntax error quotes the
+offending line, a tag value or a resource name may hold a key, a webhook URL carries its token on
+the command line). Rather than trusting each of them, the result is redacted where it is
+assembled (``auditor.pipeline``), with the notebook scanner's own rules
+(``auditor.analysis.secrets.redact_text``): every string of the inventory, of the collection
+errors and of the findings, dictionary keys included, and ``scan.command``.
+
+Most strings hold nothing secret-shaped; a cheap trigger search skips them, so redacting a
+100,000-resource inventory costs a fraction of evaluating it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from auditor.analysis.secrets import redact_text
+
+T = TypeVar("T")
+
+# A superset of what every pattern of auditor.analysis.secrets needs to match: text without any of
+# these cannot hold a secret those patterns would find.
+_TRIGGER = re.compile(
+    r"AKIA|ASIA|ABIA|ACCA|GR1348941"
+    r"|(?i:secret|private|passw|pwd|api_?key|access_?token|auth_?token|gh[pousr]_|github_pat_|gl[a-z]{1,6}-"
+    r"|xox|hooks\.slack|aiza|accountkey|sk-|sk_live|rk_live|hf_|eyj|://[^\s/@]*:[^\s@]*@)"
+)
+# A mapping key that says its value is a credential (tags, labels, environment variables).
+_SECRET_KEY = re.compile(r"(?i)passw|pwd|secret|token|api_?key|apikey|private_?key|credential|auth_?key|authorization")
+_NOT_SECRET_VALUE = re.compile(r"(?i)^(?:true|false|none|null|yes|no|enabled?|disabled?|\*+|x+|changeme|<.*>|\$\{.*\}|\{\{.*\}\})$")
+# Query parameters that carry credentials in a URL given on the command line.
+_SECRET_PARAM = re.compile(r"(?i)token|key|secret|sig|signature|passw|auth|code|credential|session")
+# Options whose value is a URL holding a token in its path (a webhook): only scheme and host are kept.
+_WEBHOOK_OPTIONS = ("--notify",)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret replaced by its redacted form (prefix, "…" and a hash)."""
+    if not text or not _TRIGGER.search(text):
+        return text
+    return redact_text(text)
+
+
+def _value_form(value: str) -> str:
+    """A credential value judged by its key: shown the way redact_text shows one it recognises."""
+    import hashlib
+
+    keep = 4 if len(value) > 12 else 2
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{value[:keep]}…[sha256:{digest}]"
+
+
+def _secret_value(key: str, value: str) -> bool:
+    return (
+        bool(_SECRET_KEY.search(key))
+        and len(value) >= 8
+        and "…[sha256:" not in value
+        and not _NOT_SECRET_VALUE.match(value.strip())
+        and not value.startswith(("arn:", "projects/", "/subscriptions/", "https://", "http://"))  # references, not values
+    )
+
+
+def redact_data(data: Any) -> Any:
+    """Every string in a JSON-like structure (keys too), and values under credential-like keys."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        for key, value in data.items():
+            new_key = redact(key) if isinstance(key, str) else key
+            if isinstance(key, str) and isinstance(value, str) and _secret_value(key, value):
+                out[new_key] = _value_form(value)
+            else:
+                out[new_key] = redact_data(value)
+        return out
+    if isinstance(data, list):
+        return [redact_data(item) for item in data]
+    if isinstance(data, tuple):
+        return tuple(redact_data(item) for item in data)
+    return data
+
+
+def _maybe_secret(data: Any) -> bool:
+    """Quick test: could ``data`` hold anything to redact? (False is certain, True is a maybe.)"""
+    if isinstance(data, str):
+        return bool(_TRIGGER.search(data))
+    if isinstance(data, dict):
+        return any(
+            (isinstance(k, str) and (_TRIGGER.search(k) or (isinstance(v, str) and _secret_value(k, v)))) or _maybe_secret(v)
+            for k, v in data.items()
+        )
+    if isinstance(data, list | tuple):
+        return any(_maybe_secret(item) for item in data)
+    return False
+
+
+def redact_items(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Inventory entries (dicts), each redacted only when something in it could be a secret."""
+    return [redact_data(item) if _maybe_secret(item) else item for item in items]
+
+
+def redact_model(model: T, rebuild: Callable[[dict[str, Any]], T] | None = None) -> T:
+    """A pydantic model with its strings redacted (the same object when nothing needed it)."""
+    data = model.model_dump(mode="python")  # type: ignore[attr-defined]
+    if not _maybe_secret(data):
+        return model
+    cleaned = redact_data(data)
+    return (rebuild or type(model).model_validate)(cleaned)  # type: ignore[attr-defined]
+
+
+def redact_models(models: Iterable[T]) -> list[T]:
+    return [redact_model(m) for m in models]
+
+
+def redact_url(url: str, *, keep_path: bool = True) -> str:
+    """A URL without its password, credential-like query values, or (``keep_path=False``) its path."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return redact(url)
+    if not parts.scheme or not parts.netloc:
+        return redact(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    user = f"{parts.username}:…@" if parts.password is not None else (f"{parts.username}@" if parts.username else "")
+    netloc = f"{user}{host}{':' + str(port) if port else ''}"
+    if not keep_path:
+        return urlunsplit((parts.scheme, netloc, "/…" if parts.path not in ("", "/") or parts.query else parts.path, "", ""))
+    query = urlencode(
+        [(k, "…" if _SECRET_PARAM.search(k) and v else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        safe="…",
+    )
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s'\"]+")
+
+
+def redact_argument(arg: str, *, webhook: bool = False) -> str:
+    """One command-line word: URLs cleaned (a webhook down to scheme and host), then the patterns."""
+    if webhook and "://" in arg:
+        return redact_url(arg, keep_path=False)
+    return redact(_URL.sub(lambda m: redact_url(m.group(0)), arg))
+
+
+def redact_command(command: str) -> str:
+    """``scan.command`` with webhook URLs reduced to scheme and host and every secret redacted."""
+    if not command:
+        return command
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return redact_argument(command)
+    out: list[str] = []
+    webhook_next = False
+    secret_next = False
+    for word in words:
+        name, eq, value = word.partition("=")
+        if webhook_next:
+            out.append(redact_argument(word, webhook=True))
+        elif secret_next:
+            out.append(_value_form(word) if len(word) >= 8 else "…")
+        elif eq and name in _WEBHOOK_OPTIONS:
+            out.append(f"{name}={redact_argument(value, webhook=True)}")
+        elif eq and name.startswith("--") and _SECRET_KEY.search(name) and value:
+            out.append(f"{name}={_value_form(value) if len(value) >= 8 else '…'}")
+        else:
+            out.append(redact_argument(word))
+        webhook_next = word in _WEBHOOK_OPTIONS
+        secret_next = word.startswith("--") and not eq and bool(_SECRET_KEY.search(word))
+    return " ".join(shlex.quote(w) for w in out)
+
+
+# -- the result's parts ---------------------------------------------------------------------------
+# Mappings whose keys are chosen by users (tags, labels, environment): a key such as DB_PASSWORD
+# marks its value as a credential. Model field names are never judged this way.
+_FREE_MAPPINGS = frozenset({"tags", "labels", "annotations", "metadata", "environment", "env", "variables"})
+_TRIGGER_BYTES = re.compile(_TRIGGER.pattern.encode())
+_FINDING_TEXT = ("message", "key", "resource_id", "resource_name", "path", "account", "region", "evidence")
+
+
+def _redact_fields(data: Any) -> Any:
+    """Like redact_data, with the key rule only inside user-keyed mappings (``_FREE_MAPPINGS``)."""
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        for key, value in data.items():
+            if isinstance(key, str) and key in _FREE_MAPPINGS and isinstance(value, dict):
+                out[key] = redact_data(value)
+            else:
+                out[redact(key) if isinstance(key, str) else key] = _redact_fields(value)
+        return out
+    if isinstance(data, list):
+        return [_redact_fields(item) for item in data]
+    return redact(data) if isinstance(data, str) else data
+
+
+def _could_hold_secret(model: Any, json_text: bytes | None = None) -> bool:
+    if json_text is None:
+        try:
+            json_text = model.model_dump_json().encode("utf-8", "surrogatepass")
+        except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
+            return True
+    if _TRIGGER_BYTES.search(json_text):
+        return True
+    # a credential under a user-chosen key (tags: {"db_password": "..."}) has no trigger of its own
+    return any(_maybe_secret(value) or any(_secret_value(str(k), v) for k, v in value.items() if isinstance(v, str))
+               for name in _FREE_MAPPINGS if isinstance(value := getattr(model, name, None), dict))
+
+
+def redact_resource(resource: T) -> T:
+    """A resource with every secret in its strings redacted; the same object when it holds none."""
+    if not _could_hold_secret(resource):
+        return resource
+    data = resource.model_dump(mode="python")  # type: ignore[attr-defined]
+    return type(resource).model_validate(_redact_fields(data))  # type: ignore[attr-defined, no-any-return]
+
+
+def redact_finding(finding: T) -> T:
+    """A finding with its free text redacted (message, key, resource identity, evidence)."""
+    if not _could_hold_secret(finding):
+        return finding
+    update = {name: _redact_fields(getattr(finding, name)) for name in _FINDING_TEXT}
+    return finding.model_copy(update=update)  # type: ignore[attr-defined, no-any-return]
+
+
+def redact_errors(errors: Iterable[T]) -> list[T]:
+    """Collection errors: a parse error may quote the secret on the offending line."""
+    out: list[T] = []
+    for error in errors:
+        if _could_hold_secret(error):
+            data = error.model_dump(mode="python")  # type: ignore[attr-defined]
+            error = type(error).model_validate(_redact_fields(data))  # type: ignore[attr-defined]
+        out.append(error)
+    return out
