@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditor.cli.common import common_scan_options, scan_options, split_multi
+from auditor.cli.sdk_options import CONFIG_KEYS as SDK_KEYS
+from auditor.cli.sdk_options import limits_from, sdk_limit_options
 from auditor.collectors.base import Collector
 from auditor.config import ConfigError
 
-CONFIG_KEYS = {"profile", "regions", "region", "endpoint_url", "max_workers"}
+if TYPE_CHECKING:
+    from auditor.collectors.sdk_limits import SdkLimits
+
+CONFIG_KEYS = {"profile", "regions", "region", "endpoint_url", "max_workers", *SDK_KEYS}
 
 
 def build_collectors(
-    profile: str | None, regions: list[str], endpoint_url: str | None, max_workers: int
+    profile: str | None, regions: list[str], endpoint_url: str | None, max_workers: int, limits: SdkLimits | None = None
 ) -> list[Collector]:
     if max_workers < 1:
         raise ConfigError(f"--max-workers must be at least 1, got {max_workers}")
@@ -23,7 +28,8 @@ def build_collectors(
         from auditor.collectors.aws import AwsCollector
     except ImportError as exc:
         raise ConfigError("the aws extra is not installed: pip install 'ml-posture-auditor[aws]'") from exc
-    return [AwsCollector(profile=profile, regions=regions or None, endpoint_url=endpoint_url, max_workers=max_workers)]
+    extra = {"limits": limits} if limits is not None else {}
+    return [AwsCollector(profile=profile, regions=regions or None, endpoint_url=endpoint_url, max_workers=max_workers, **extra)]
 
 
 def _as_list(value: Any) -> list[str]:
@@ -48,6 +54,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
         _as_list(section.get("regions", section.get("region"))),
         section.get("endpoint_url"),
         workers,
+        limits_from(dict(section), "sources.aws."),
     )
 
 
@@ -57,6 +64,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--regions", "regions", multiple=True, help="Regions to scan (commas or repetition). Default: every enabled region.")
     @click.option("--endpoint-url", help="Send every API call to this endpoint (AWS_ENDPOINT_URL is also honoured).")
     @click.option("--max-workers", default=16, show_default=True, type=int, help="Concurrent API calls.")
+    @sdk_limit_options
     @common_scan_options
     def scan_aws(
         profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, max_workers: int, **common: Any
@@ -67,6 +75,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
         """
         from auditor.pipeline import run_scan
 
+        limits = limits_from(common)
         options = scan_options(common)
-        collectors = build_collectors(profile, split_multi(regions), endpoint_url, max_workers)
+        collectors = build_collectors(profile, split_multi(regions), endpoint_url, max_workers, limits)
         sys.exit(run_scan(collectors, options, sources=["aws"]))

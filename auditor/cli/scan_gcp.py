@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditor.cli.common import common_scan_options, scan_options, split_multi
+from auditor.cli.sdk_options import CONFIG_KEYS as SDK_KEYS
+from auditor.cli.sdk_options import limits_from, sdk_limit_options
 from auditor.collectors.base import Collector
 from auditor.config import ConfigError
 
-CONFIG_KEYS = {"project", "projects", "endpoint", "endpoints", "ca_bundle", "region", "regions"}
+if TYPE_CHECKING:
+    from auditor.collectors.sdk_limits import SdkLimits
+
+CONFIG_KEYS = {"project", "projects", "endpoint", "endpoints", "ca_bundle", "region", "regions", *SDK_KEYS}
 
 
 def parse_endpoints(values: Iterable[str] | Mapping[str, str] | None, *, where: str = "--endpoint") -> dict[str, str]:
@@ -41,11 +46,12 @@ def _as_list(value: Any) -> list[str]:
 
 
 def build_collectors(
-    projects: list[str], endpoints: dict[str, str], ca_bundle: str | None, regions: list[str]
+    projects: list[str], endpoints: dict[str, str], ca_bundle: str | None, regions: list[str], limits: SdkLimits | None = None
 ) -> list[Collector]:
     from auditor.collectors.gcp import GcpCollector
 
-    return [GcpCollector(projects or None, endpoints=endpoints, ca_bundle=ca_bundle, regions=regions or None)]
+    extra = {"limits": limits} if limits is not None else {}
+    return [GcpCollector(projects or None, endpoints=endpoints, ca_bundle=ca_bundle, regions=regions or None, **extra)]
 
 
 def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
@@ -59,6 +65,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
         parse_endpoints(endpoints, where="endpoint"),
         section.get("ca_bundle"),
         _as_list(section.get("region", section.get("regions"))),
+        limits_from(dict(section), "sources.gcp."),
     )
 
 
@@ -71,13 +78,15 @@ def register(cli: click.Group, scan: click.Group) -> None:
                   "accesscontextmanager.")
     @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates to trust for the endpoints (PEM).")
     @click.option("--region", "regions", multiple=True, help="Vertex AI regions to read endpoints from (repeat or commas).")
+    @sdk_limit_options
     @common_scan_options
     def scan_gcp(projects: tuple[str, ...], endpoints: tuple[str, ...], ca_bundle: str | None, regions: tuple[str, ...], **common: Any) -> None:
         """Scan GCP projects (Application Default Credentials; read-only)."""
         from auditor.pipeline import run_scan
 
+        limits = limits_from(common)
         options = scan_options(common)
-        collectors = build_collectors(split_multi(projects), parse_endpoints(endpoints), ca_bundle, split_multi(regions))
+        collectors = build_collectors(split_multi(projects), parse_endpoints(endpoints), ca_bundle, split_multi(regions), limits)
         for collector in collectors:
             collector.prepare()  # type: ignore[attr-defined]
         sys.exit(run_scan(collectors, options, sources=["gcp"]))

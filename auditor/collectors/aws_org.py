@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink, Collector
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS
 from auditor.config import AwsAccountConfig, AwsSourceConfig, ConfigError, OrganizationConfig
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def session_for(target: AccountTarget, sink: CollectionSink, endpoint_url: str |
     if target.role_arn is None or target.use_base_session:
         return boto3.Session(profile_name=target.profile or target.base_profile)
     base = boto3.Session(profile_name=target.profile or target.base_profile)
-    sts = base.client("sts", region_name=base.region_name or GLOBAL_REGION, endpoint_url=endpoint_url)
+    sts = base.client("sts", region_name=base.region_name or GLOBAL_REGION, endpoint_url=endpoint_url, config=DEFAULT_LIMITS.botocore_config())
     params: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": target.session_name}
     if target.external_id:
         params["ExternalId"] = target.external_id
@@ -151,10 +152,10 @@ def list_organization_accounts(
     """(management account id, active member accounts) through the management account."""
     boto3 = _boto3()
     session = boto3.Session(profile_name=org.management_profile)
-    sts = session.client("sts", region_name=GLOBAL_REGION, endpoint_url=endpoint_url)
+    sts = session.client("sts", region_name=GLOBAL_REGION, endpoint_url=endpoint_url, config=DEFAULT_LIMITS.botocore_config())
     sink.call("sts:GetCallerIdentity")
     me = sts.get_caller_identity()["Account"]
-    client = session.client("organizations", region_name=GLOBAL_REGION, endpoint_url=endpoint_url)
+    client = session.client("organizations", region_name=GLOBAL_REGION, endpoint_url=endpoint_url, config=DEFAULT_LIMITS.botocore_config())
     accounts: list[dict[str, Any]] = []
     for page in client.get_paginator("list_accounts").paginate():
         sink.call("organizations:ListAccounts")

@@ -77,15 +77,20 @@ def run_auditor(
     memory_cap: int = MEMORY_CAP,
     time_limit: float = TIME_LIMIT,
     env: dict[str, str] | None = None,
+    base_env: dict[str, str] | None = None,
+    formats: str = "json",
+    store: Path | None = None,
 ) -> Outcome:
-    """``auditor <args> --format json --output <workdir>/result.json --no-store --fail-on none``."""
+    """``auditor <args> --format json --output <workdir>/result.json --no-store --fail-on none``.
+    ``env`` is laid over ``base_env`` (default: this process's environment)."""
     out = workdir / "result.json"
-    argv = [sys.executable, "-m", "auditor.cli.main", *args, "--format", "json", "--output", str(out), "--force",
-            "--no-store", "--fail-on", "none"]
+    outputs = ["--output", str(out), "--force"] if formats == "json" else ["--output-dir", str(workdir / "out")]
+    history = ["--store", str(store)] if store is not None else ["--no-store"]
+    argv = [sys.executable, "-m", "auditor.cli.main", *args, "--format", formats, *outputs, *history, "--fail-on", "none"]
     full_env = {
-        **os.environ,
+        **(os.environ if base_env is None else base_env),
         "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MiB of address space per arena: keep the cap meaningful
-        "AUDITOR_STORE": "off",
+        "AUDITOR_STORE": str(store) if store is not None else "off",
         "NO_COLOR": "1",
         **(env or {}),
     }
@@ -102,6 +107,8 @@ def run_auditor(
         proc.kill()  # only the process this harness started
         stdout, stderr = proc.communicate()
     result = None
+    if formats != "json":
+        out = next(iter(sorted((workdir / "out").glob("*.json"))), out)
     if out.exists():
         try:
             result = json.loads(out.read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from auditor.collectors.aws import bedrock, cloudtrail, ec2, iam, kms, s3, sagemaker
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
 from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
 from auditor.config import ConfigError
 
 if TYPE_CHECKING:
@@ -66,8 +67,10 @@ class AwsCollector:
         regions: list[str] | None = None,
         endpoint_url: str | None = None,
         max_workers: int = 16,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.session = session if session is not None else _session(profile)
+        self.limits = limits
         self.endpoint_url = endpoint_url
         self.max_workers = max(1, max_workers)
         self.requested_regions = self._validate_regions(regions)
@@ -99,7 +102,8 @@ class AwsCollector:
 
     def collect(self, sink: CollectionSink) -> None:
         clients = Clients(
-            self.session, sink, allowed_operations(), endpoint_url=self.endpoint_url, max_workers=self.max_workers
+            self.session, sink, allowed_operations(), endpoint_url=self.endpoint_url, max_workers=self.max_workers,
+            limits=self.limits,
         )
         home = self.home_region
         sink.progress(f"aws: identifying the account ({home})")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.collectors.base import CollectionError, CollectionSink
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits, is_timeout
 
 if TYPE_CHECKING:
     import boto3
@@ -65,7 +66,10 @@ def failure_of(exc: BaseException) -> CallFailure:
         error = response.get("Error") or {}
         code = str(error.get("Code") or type(exc).__name__)
         return CallFailure(code, str(error.get("Message") or exc))
-    return CallFailure(type(exc).__name__, str(exc) or type(exc).__name__)
+    message = str(exc) or type(exc).__name__
+    if is_timeout(type(exc).__name__ + " " + message):  # botocore's ReadTimeoutError, ConnectTimeoutError
+        message += " (a time limit was reached: --connect-timeout, --read-timeout, --max-attempts)"
+    return CallFailure(type(exc).__name__, message)
 
 
 class Clients:
@@ -79,8 +83,10 @@ class Clients:
         *,
         endpoint_url: str | None,
         max_workers: int,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.session = session
+        self.limits = limits
         self.sink = sink
         self.allowed = allowed
         self.endpoint_url = endpoint_url
@@ -101,14 +107,9 @@ class Clients:
         return client
 
     def _create(self, service: str, region: str) -> Any:
-        from botocore.config import Config
-
         custom_endpoint = self.endpoint_url or _env_endpoint(service)
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 5},
+        config = self.limits.botocore_config(  # time-outs and bounded retries: an endpoint that never answers ends
             max_pool_connections=max(10, self.max_workers),
-            connect_timeout=10,
-            read_timeout=60,
             inject_host_prefix=not (service == "s3control" and custom_endpoint),
             user_agent_extra="ml-posture-auditor",
         )

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from auditor.collectors.base import CollectionSink
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
 
 T = TypeVar("T")
 
@@ -192,12 +193,15 @@ class ArmClients:
         base_url: str,
         scope: str,
         ca_bundle: str | None = None,
-        retry_total: int = 4,
+        retry_total: int | None = None,
         retry_backoff: float = 0.5,
         pool_size: int = 16,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.credential = credential
         self.sink = sink
+        self.limits = limits
+        retry_total = limits.retries if retry_total is None else retry_total
         self.base_url = base_url.rstrip("/")
         self.scope = scope
         self.ca_bundle = ca_bundle
@@ -207,12 +211,12 @@ class ArmClients:
         # One connection pool for every client: each would otherwise open its own TLS sessions.
         self._session = _pooled_session(pool_size)
         self.raw = ArmApi(credential, sink, base_url=self.base_url, scope=scope, ca_bundle=ca_bundle,
-                          retry_total=retry_total, retry_backoff=retry_backoff, session=self._session)
+                          retry_total=retry_total, retry_backoff=retry_backoff, session=self._session, limits=limits)
 
     def _kwargs(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
-            "transport": _transport(self._session, self.ca_bundle),
+            "transport": _transport(self._session, self.ca_bundle, self.limits),
             "policies": read_only_policies(self.credential, self.scope, self.sink, self.base_url,
                                            retry_total=self.retry_total, retry_backoff=self.retry_backoff),
         }
@@ -269,11 +273,13 @@ def _pooled_session(pool_size: int) -> Any:
     return session
 
 
-def _transport(session: Any, ca_bundle: str | None) -> Any:
+def _transport(session: Any, ca_bundle: str | None, limits: SdkLimits = DEFAULT_LIMITS) -> Any:
     from azure.core.pipeline.transport import RequestsTransport
 
-    # session_owner=False: closing a client leaves the shared pool open
-    return RequestsTransport(session=session, session_owner=False, connection_verify=ca_bundle or True)
+    # session_owner=False: closing a client leaves the shared pool open. azure-core waits 300 s
+    # for a connection and for each read unless told otherwise.
+    return RequestsTransport(session=session, session_owner=False, connection_verify=ca_bundle or True,
+                             connection_timeout=limits.connect_timeout, read_timeout=limits.read_timeout)
 
 
 class ArmApi:
@@ -288,12 +294,14 @@ class ArmApi:
         base_url: str,
         scope: str,
         ca_bundle: str | None = None,
-        retry_total: int = 4,
+        retry_total: int | None = None,
         retry_backoff: float = 0.5,
         session: Any = None,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         from azure.core import PipelineClient
 
+        retry_total = limits.retries if retry_total is None else retry_total
         self.base_url = base_url.rstrip("/")
         self._owns_session = session is None
         self._session = session if session is not None else _pooled_session(4)
@@ -301,7 +309,7 @@ class ArmApi:
             base_url=self.base_url,
             policies=read_only_policies(credential, scope, sink, self.base_url,
                                         retry_total=retry_total, retry_backoff=retry_backoff),
-            transport=_transport(self._session, ca_bundle),
+            transport=_transport(self._session, ca_bundle, limits),
         )
 
     def get(self, operation: str, path_or_url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 from auditor.collectors.azure import normalize as n
 from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
 from auditor.config import ConfigError
 from auditor.resources import Bucket
 
@@ -65,6 +66,7 @@ class AzureCollector:
         ca_bundle: str | None = None,
         max_workers: int = 8,
         retry_backoff: float = 0.5,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         require_sdk()
         if cloud not in CLOUDS:
@@ -80,6 +82,7 @@ class AzureCollector:
         self.ca_bundle = ca_bundle
         self.max_workers = max_workers
         self.retry_backoff = retry_backoff
+        self.limits = limits
 
     def scope(self) -> str:
         return "azure-" + ("-".join(s[:8] for s in self.subscriptions[:3]) if self.subscriptions else "all-subscriptions")
@@ -107,7 +110,7 @@ class AzureCollector:
         self.prepare()
         self._first_token()
         arm = ArmClients(self.credential, sink, base_url=self.base_url, scope=self.token_scope, ca_bundle=self.ca_bundle,
-                         retry_backoff=self.retry_backoff, pool_size=self.max_workers * 2)
+                         retry_backoff=self.retry_backoff, pool_size=self.max_workers * 2, limits=self.limits)
         try:
             subscriptions = self.subscriptions or self._visible(arm, sink)
             with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(subscriptions) or 1))) as pool:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from auditor.collectors.base import CollectionSink
 from auditor.collectors.gcp.api import ApiError, operation_for
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
 
 T = TypeVar("T")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -32,7 +33,7 @@ class OperationNotAllowed(ValueError):
     """A request the read-only allow-list refuses; raised before anything is sent."""
 
 
-def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: float) -> Any:
+def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: float, limits: SdkLimits = DEFAULT_LIMITS) -> Any:
     import requests.adapters
     from urllib3.util.retry import Retry
 
@@ -62,6 +63,7 @@ def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: fl
             if op is None:
                 raise OperationNotAllowed(f"{request.method} {urlsplit(str(request.url)).path} is not on the read-only allow-list")
             sink.call(op)
+            kwargs["timeout"] = limits.timeout  # GAPIC's own default may be none at all: a silent server would hang
             return super().send(request, *args, **kwargs)
 
     retry = CountingRetry(
@@ -111,13 +113,15 @@ class GcpClients:
         *,
         ca_bundle: str | None = None,
         pool_size: int = 16,
-        max_retries: int = 4,
+        max_retries: int | None = None,
         backoff: float = 0.5,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.credentials = credentials
         self.endpoints = endpoints
         self.ca_bundle = ca_bundle
-        self._adapter = _adapter(sink, pool_size, max_retries, backoff)
+        retries = limits.retries if max_retries is None else max_retries
+        self._adapter = _adapter(sink, pool_size, retries, backoff, limits)
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()  # projects are scanned in parallel; one client per kind
 

@@ -21,6 +21,7 @@ from auditor.collectors.base import CollectionError, CollectionSink, require_mod
 from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
 from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
+from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits, timed_adapter
 from auditor.config import ConfigError
 
 MISSING_EXTRA = "the gcp extra is not installed: pip install 'ml-posture-auditor[gcp]'"
@@ -85,8 +86,10 @@ class GcpCollector:
         ca_bundle: str | None = None,
         regions: Sequence[str] | None = None,
         max_workers: int = 8,
+        limits: SdkLimits = DEFAULT_LIMITS,
     ) -> None:
         require_sdk()
+        self.limits = limits
         unknown = set(endpoints or {}) - set(DEFAULT_ENDPOINTS)
         if unknown:
             raise ConfigError(
@@ -135,10 +138,9 @@ class GcpCollector:
         if self.ca_bundle:
             _pin_ca_bundle(session, self.ca_bundle)
         adapter_size = max(self.max_workers * 2, 10)
-        import requests.adapters
 
         for prefix in ("http://", "https://"):
-            session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=adapter_size, pool_maxsize=adapter_size))
+            session.mount(prefix, timed_adapter(self.limits, pool_connections=adapter_size, pool_maxsize=adapter_size))
         return session
 
     def _storage_client(self, creds: Any, session: Any, project: str) -> Any:
@@ -158,8 +160,9 @@ class GcpCollector:
         creds = self._credentials()
         session = self._session(creds)
         self._first_token(creds, session)
-        api = GcpApi(session, sink, self.endpoints)
-        clients = GcpClients(creds, sink, api.endpoints, ca_bundle=self.ca_bundle, pool_size=max(self.max_workers * 2, 10))
+        api = GcpApi(session, sink, self.endpoints, max_retries=self.limits.retries, timeout=self.limits.read_timeout)
+        clients = GcpClients(creds, sink, api.endpoints, ca_bundle=self.ca_bundle, pool_size=max(self.max_workers * 2, 10),
+                             limits=self.limits)
         try:
             projects = self.projects or self._visible_projects(clients, sink)
             with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(projects) or 1))) as pool:
@@ -168,8 +171,7 @@ class GcpCollector:
         finally:
             clients.close()
 
-    @staticmethod
-    def _first_token(creds: Any, session: Any) -> None:
+    def _first_token(self, creds: Any, session: Any) -> None:
         """Fetch the access token once up front: a broken credential fails fast and clearly
         instead of every call retrying it."""
         from google.auth.credentials import AnonymousCredentials
@@ -181,6 +183,8 @@ class GcpCollector:
         import requests
 
         plain = requests.Session()
+        for prefix in ("http://", "https://"):
+            plain.mount(prefix, timed_adapter(self.limits))
         if isinstance(session.verify, str):
             _pin_ca_bundle(plain, session.verify)
         try:
@@ -252,12 +256,19 @@ class GcpCollector:
             )
         return None
 
+    def _storage_retry(self) -> Any:
+        """google-cloud-storage retries time-outs for 120 s by default: bound it by the limits."""
+        from google.cloud.storage.retry import DEFAULT_RETRY
+
+        budget = (self.limits.connect_timeout + self.limits.read_timeout) * self.limits.max_attempts
+        return DEFAULT_RETRY.with_timeout(budget) if hasattr(DEFAULT_RETRY, "with_timeout") else DEFAULT_RETRY.with_deadline(budget)
+
     def _storage(self, api: GcpApi, creds: Any, session: Any, project: str, policy: dict[str, Any] | None, sink: CollectionSink) -> None:
         client = self._storage_client(creds, session, project)
 
         def list_buckets() -> list[dict[str, Any]]:
             items: list[dict[str, Any]] = []
-            for page in client.list_buckets(project=project, projection="full").pages:
+            for page in client.list_buckets(project=project, projection="full", retry=self._storage_retry()).pages:
                 sink.call("storage:buckets.list")
                 items.extend(dict(b._properties) for b in page)
             return items
@@ -276,7 +287,7 @@ class GcpCollector:
             def get_policy() -> dict[str, Any]:
                 sink.call("storage:buckets.getIamPolicy")
                 bucket = client.bucket(name)
-                result: dict[str, Any] = bucket.get_iam_policy(requested_policy_version=3).to_api_repr()
+                result: dict[str, Any] = bucket.get_iam_policy(requested_policy_version=3, retry=self._storage_retry()).to_api_repr()
                 return result
 
             iam = self._guard(sink, project, "storage:buckets.getIamPolicy", get_policy, resource=name)
