@@ -262,10 +262,10 @@ class AzureTerraform(ByType):
         addresses = {g.address for g in groups}
         extra: dict[str, list[InboundRule]] = {}
         for rule in self.of("azurerm_network_security_rule"):
-            inbound = nsg_inbound_rule(rule.attrs)
+            standalone = nsg_inbound_rule(rule.attrs)
             for address in targets(rule.attrs.get("network_security_group_name"), by_name, addresses) or []:
-                if inbound is not None:
-                    extra.setdefault(address, []).append(inbound)
+                if standalone is not None:
+                    extra.setdefault(address, []).append(standalone)
         out: list[Resource] = []
         for g in groups:
             rules = blocks(g.attrs.get("security_rule"))
