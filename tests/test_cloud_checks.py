@@ -155,17 +155,30 @@ def test_stale_key_limit_comes_from_options(registry: Registry) -> None:
     assert registry.get("user_stale_access_key").options == {"max_age_days": 90}
 
 
-def test_ml_ports_one_finding_per_port_range_keyed_by_port(registry: Registry) -> None:
+def test_ml_ports_one_finding_per_rule_listing_its_ports(registry: Registry) -> None:
     rule = FirewallRule(
         ref=_ref("sg-1"),
         world_open_ports=[PortRange(protocol="tcp", start=8000, end=9000), PortRange(protocol="tcp", start=5000, end=5000)],
     )
     findings = [f for f in _evaluate(registry, rule) if f.check_id == "network_ml_port_open_to_world"]
     keys = sorted(f.key for f in findings)
-    assert keys == ["5000", "8000-8002", "8080-8081", "8265", "8501", "8888-8889"]
+    # a rule that opens one ML port range is keyed by that range; one that opens several is one finding
+    assert keys == ["5000", "rule tcp 8000-9000"]
     assert all(f.status == Status.FAIL for f in findings)
-    jupyter = next(f for f in findings if f.key == "8888-8889")
-    assert jupyter.evidence == {"service": "Jupyter", "ports": "8888-8889", "rule": "tcp 8000-9000"}
+    wide = next(f for f in findings if f.key == "rule tcp 8000-9000")
+    assert wide.evidence == {
+        "service": "Jupyter, Ray dashboard, TorchServe, Triton, Streamlit",
+        "ports": "8888-8889, 8265, 8080-8081, 8000-8002, 8501",
+        "rule": "tcp 8000-9000",
+    }
+    assert "5 ML service ports" in wide.message and "Jupyter 8888-8889" in wide.message
+
+
+def test_all_ports_rule_is_one_ml_finding(registry: Registry) -> None:
+    rule = FirewallRule(ref=_ref("sg-3"), world_open_ports=[PortRange(protocol="tcp", start=0, end=65535)])
+    findings = [f for f in _evaluate(registry, rule) if f.check_id == "network_ml_port_open_to_world"]
+    assert [f.key for f in findings] == ["rule tcp 0-65535"]
+    assert "Ollama 11434" in findings[0].message
 
 
 def test_partial_overlap_names_the_ports_actually_open(registry: Registry) -> None:

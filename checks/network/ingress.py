@@ -27,7 +27,8 @@ _ADMIN_PORTS = ((22, "SSH", ("tcp",)), (3389, "RDP", ("tcp", "udp")))
     "8888-8889 Jupyter, 5000 MLflow, 8265 Ray dashboard, 10001 Ray client, 6379 Ray GCS/Redis, 6006 "
     "TensorBoard, 8080-8081 TorchServe, 8000-8002 Triton, 7860 Gradio, 8501 Streamlit, 11434 Ollama. "
     "Most of these answer without authentication by default. Port ranges, all-ports and all-protocol "
-    "rules count. One result per ML port range opened.",
+    "rules count. One result per rule: a rule opening one ML port range is keyed by that range, a rule "
+    "opening several (an all-ports rule) is one result listing them.",
     remediation="Restrict the rule's source to known address ranges or remove it, and reach ML services "
     "through a VPN, bastion, identity-aware proxy or private endpoint. AWS: edit the security group "
     "ingress rule. GCP: narrow the firewall rule's source ranges. Azure: narrow the NSG rule's source "
@@ -38,7 +39,8 @@ def network_ml_port_open_to_world(rule: FirewallRule) -> Iterator[Result]:
     if rule.world_open_ports is None:
         yield unknown("inbound rules could not be read")
         return
-    found = False
+    # each ML port range is charged to the first rule that opens it; a rule opening several is one result
+    by_rule: dict[str, list[tuple[str, str, str]]] = {}
     for ports in ML_PORTS:
         for open_range in rule.world_open_ports:
             if not carries(open_range, ("tcp",)):
@@ -46,17 +48,24 @@ def network_ml_port_open_to_world(rule: FirewallRule) -> Iterator[Result]:
             hit = overlap(open_range, ports.start, ports.end)
             if hit is None:
                 continue
-            found = True
             opened = str(hit[0]) if hit[0] == hit[1] else f"{hit[0]}-{hit[1]}"
-            yield fail(
-                f"{ports.service} port {opened} open to the world by rule {describe(open_range)}",
-                key=ports.label,
-                service=ports.service,
-                ports=opened,
-                rule=describe(open_range),
-            )
+            by_rule.setdefault(describe(open_range), []).append((ports.label, ports.service, opened))
             break
-    if not found:
+    for described, hits in by_rule.items():
+        if len(hits) == 1:
+            label, service, opened = hits[0]
+            yield fail(f"{service} port {opened} open to the world by rule {described}", key=label,
+                       service=service, ports=opened, rule=described)
+            continue
+        listed = ", ".join(f"{service} {opened}" for _, service, opened in hits)
+        yield fail(
+            f"{len(hits)} ML service ports open to the world by rule {described}: {listed}",
+            key=f"rule {described}",
+            service=", ".join(service for _, service, _ in hits),
+            ports=", ".join(opened for _, _, opened in hits),
+            rule=described,
+        )
+    if not by_rule:
         opened = ", ".join(describe(r) for r in rule.world_open_ports) or "nothing"
         yield passed(f"no ML service port open to the world (world-open: {opened})")
 
