@@ -170,3 +170,11 @@ def test_azure_ml_compute_clusters(scan_project) -> None:
     for address, row in expected.items():
         got = scan.of(address)
         assert tuple(got[c] for c in checks) == row, address
+
+
+def test_split_resources_naming_undeclared_buckets_are_not_ambiguous(scan_project) -> None:
+    scan = scan_project("undeclared_refs")
+    for address in ("aws_s3_bucket.mybucket", "template.yaml#SiteBucket"):
+        row = scan.of(address)
+        assert (row["bucket_public_read"], row["bucket_public_access_block_off"], row["bucket_tls_not_enforced"]) == (
+            "pass", "pass", "fail"), address

@@ -91,11 +91,22 @@ def targets(value: Any, by_name: dict[str, list[str]], addresses: set[str]) -> l
         return [a for a in addresses if value == a] or []
     if isinstance(value, Unknown) and value.owner in addresses:
         return [value.owner]  # ``aws_s3_bucket.x.bucket``: that bucket, whatever its name renders to
+    if isinstance(value, Unknown) and not value.refs and _names_undeclared(value):
+        return []  # it names a resource that is not declared: certainly none of these
     refs = collect_refs(value)
     hit = [a for a in addresses if a in refs]
     if hit:
         return hit
     return None if isinstance(value, Unknown) else []
+
+
+# How the Terraform and CloudFormation evaluators say a reference names nothing declared.
+_UNDECLARED = ("is not declared in this module",)
+_UNDECLARED_PREFIX = ("Ref to undeclared ",)
+
+
+def _names_undeclared(value: Unknown) -> bool:
+    return value.reason.endswith(_UNDECLARED) or value.reason.startswith(_UNDECLARED_PREFIX)
 
 
 def index_by_name(resources: list[IacResource], attr: str) -> dict[str, list[str]]:
