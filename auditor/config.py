@@ -125,6 +125,7 @@ class SourcesConfig(Strict):
     iac: dict[str, Any] | None = None
     endpoints: dict[str, Any] | None = None
     files: dict[str, Any] | None = None
+    k8s: dict[str, Any] | None = None
 
     def configured(self) -> list[str]:
         return [name for name in type(self).model_fields if getattr(self, name) is not None]
@@ -239,9 +240,9 @@ def load_config(path: str | Path | None) -> AuditorConfig:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        bad_line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(
-            f"{file}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+            f"{file}:{bad_line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         ) from None
     try:
         data = yaml.load(text, Loader=_ConfigLoader) or {}  # a SafeLoader subclass: no Python tags
