@@ -26,6 +26,7 @@ SOURCE_MODULES = {
     "iac": "auditor.cli.scan_iac",
     "endpoints": "auditor.cli.scan_endpoints",
     "files": "auditor.cli.scan_files",
+    "k8s": "auditor.cli.scan_k8s",
 }
 
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "auditor.cli.scan_iac",
     "auditor.cli.scan_endpoints",
     "auditor.cli.scan_files",
+    "auditor.cli.scan_k8s",
     "auditor.cli.compliance_cmds",
     "auditor.cli.history_cmds",
     "auditor.cli.supply_chain_cmds",

@@ -84,7 +84,11 @@ def load_manifest(path: Path, rel: str, on_error: ErrorSink) -> list[tuple[dict[
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             line = mark.line + 1
-        on_error(f"{rel}: Kubernetes manifest not read: {type(exc).__name__}: {_first_line(exc)}", rel, line, True)
+        if isinstance(exc, yaml.MarkedYAMLError):
+            what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        else:
+            what = _first_line(exc)
+        on_error(f"{rel}: Kubernetes manifest not read: {type(exc).__name__}: {what}", rel, line, True)
         return []
 
 
