@@ -16,7 +16,8 @@ _BINDING_TYPES = ("binding", "policy")
     severity=Severity.HIGH,
     title="Identity has full administrator access",
     description="The identity holds full admin rights: AWS AdministratorAccess or an Allow of '*' on "
-    "'*'; GCP roles/owner or roles/editor; Azure Owner or Contributor at subscription scope held by a "
+    "'*' (or an Allow NotAction that still grants IAM); GCP roles/owner or roles/editor; Azure Owner, "
+    "Contributor or User Access Administrator at subscription scope held by a "
     "service principal. A leaked ML job credential then owns the whole account.",
     remediation="AWS: replace AdministratorAccess / '*:*' statements with least-privilege policies "
     "(IAM Access Analyzer can generate one from activity). GCP: replace basic roles with predefined or "
