@@ -75,7 +75,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--advisories", "advisories", multiple=True, type=click.Path(exists=True, path_type=Path),
                   help="An OSV export (file or folder) merged with the bundled advisory data. Repeatable.")
     @click.option("--max-file-size", help="Do not scan model files larger than this (e.g. 2G); they are reported as not scanned.")
-    @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Paths in results are relative to this folder (default: the common parent).")
+    @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Paths in results are relative to this folder (default: the common parent).")
     @click.option("--no-hash", is_flag=True, help="Skip the SHA-256 of model files (faster on large checkpoints).")
     @click.option("--trusted-key", "trusted_keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="Ed25519 public key (PEM) accepted for lineage manifests. Repeatable.")

@@ -65,3 +65,9 @@ def test_a_missing_path_in_the_config_is_a_usage_error(auditor: Auditor, tmp_pat
     res = auditor("scan", "--config", "auditor.yaml")
     assert res.code == 2
     assert "no such file or folder: /nonexistent-auditor-path" in res.err
+
+
+def test_a_missing_root_is_a_usage_error(auditor: Auditor, tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    res = auditor("scan", "files", "models", "--root", "/nonexistent-auditor-root")
+    assert res.code == 2 and "/nonexistent-auditor-root" in res.err
