@@ -94,6 +94,10 @@ class IacCollector:
             rel = self._rel(path)
             with self._guard("template", rel, on_error):
                 resources += load_template(path, rel, on_error, self.limits)
+        with self._guard("inline ignores", self._rel(self.root), on_error):
+            from auditor.collectors.iac.ignores import warn_on_ignores
+
+            warn_on_ignores(resources, on_error)
         sink.add_all(map_resources(resources, on_error, self.own_accounts))
         self._kubernetes(found, sink, on_error)
 

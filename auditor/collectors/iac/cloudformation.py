@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from auditor.collectors.iac.discovery import check_regular
+from auditor.collectors.iac.ignores import NO_REASON
 from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.hcl import ignore_comments
@@ -385,7 +386,7 @@ def load_template(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits |
                 continue
         start, end = lines.get(logical_id, (None, None))
         end = _last_code_line(text, start, end)
-        ignores = [InlineIgnore(check=c, reason=r or "inline ignore", line=ln) for c, r, ln in ignore_comments(comments, start or 0, end or 0)] if start else []
+        ignores = [InlineIgnore(check=c, reason=r or NO_REASON, line=ln) for c, r, ln in ignore_comments(comments, start or 0, end or 0)] if start else []
         ignores += _metadata_ignores(spec.get("Metadata"))
         props = resolver.resolve(spec.get("Properties") or {})
         out.append(
@@ -424,7 +425,7 @@ def _metadata_ignores(metadata: Any) -> list[InlineIgnore]:
     out: list[InlineIgnore] = []
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("check"), str):
-            out.append(InlineIgnore(check=item["check"], reason=str(item.get("reason") or "inline ignore")))
+            out.append(InlineIgnore(check=item["check"], reason=str(item.get("reason") or NO_REASON)))
     return out
 
 

@@ -17,6 +17,8 @@ UNKNOWN_TEXT = "__auditor_unknown__"
 # Stands for "the deploying account" (``AWS::AccountId``, ``data.aws_caller_identity``) inside
 # partial renderings, so a trust policy naming its own account root is judged as such.
 OWN_ACCOUNT = "000000000000"
+# how an unknown part of a partly known string is shown to people
+KNOWN_LATER = "(known after apply)"
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,13 @@ class Unknown:
     # ``random_id`` suffix): joins follow the reference itself, not only the resolved value.
     owner: str | None = None
 
-    def __repr__(self) -> str:
-        return f"Unknown({self.reason!r})"
+    def __str__(self) -> str:
+        """Readable wherever a value is shown (names, messages, evidence): never the class repr."""
+        if self.partial is not None:
+            return self.partial.replace(UNKNOWN_TEXT, KNOWN_LATER)
+        return f"(unknown: {self.reason})"
+
+    __repr__ = __str__
 
 
 def is_unknown(value: Any) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.collectors.iac.ignores import NO_REASON
 from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.terraform.evaluate import EvalFailure, Evaluator, Namespace
@@ -429,7 +430,7 @@ class ModuleInstance:
                 continue
             for (rtype, name), located in table.items():
                 ignores = [
-                    InlineIgnore(check=c, reason=r or "inline ignore", line=ln)
+                    InlineIgnore(check=c, reason=r or NO_REASON, line=ln)
                     for c, r, ln in ignore_comments(located.file.comments, located.block.line, located.block.end_line)
                 ]
                 for address, attrs in self.instances(mode, rtype, name):
