@@ -102,6 +102,8 @@ def container(subscription: str, account: Mapping[str, Any], item: Mapping[str, 
     via = None
     if public:
         via = f"container public access level {access}" + (" (anonymous list and read)" if access.lower() == "container" else " (anonymous read of blobs)")
+        via += "; allowBlobPublicAccess=false on the storage account would block it, and it is " + (
+            "set to true" if "allowBlobPublicAccess" in _props(account) else "not set")
     elif access.lower() in ("blob", "container"):
         via = f"container level {access}, blocked by the account's allowBlobPublicAccess=false"
     return Bucket(
