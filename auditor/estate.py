@@ -90,8 +90,8 @@ def run_estate(options: ScanOptions, config_path: str | None) -> int:
     from auditor.preflight import preflight
 
     registry = build_registry(options)  # usage errors before any API call
-    collectors = build_collectors(config)
     preflight(options)  # outputs and the store too
+    collectors = build_collectors(config)
     sources = sorted({c.name for c in collectors})
     started = datetime.now(UTC)
     with Progress(quiet=options.quiet) as progress:
