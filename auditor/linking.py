@@ -10,6 +10,12 @@ rules tell whether the service's port is open to the world (``Service.exposed_to
 - a rule that could not be read (or is missing from the scan) leaves the answer unknown unless
   another rule already proves exposure;
 - a service whose address matches no instance keeps ``None``: the scan cannot tell.
+
+A probed service is also matched to the Kubernetes Service or Ingress that exposes it (by the
+address the load balancer was given, or the ingress host, and the port): the two are one
+exposure. The probe learns where it is exposed from (``exposed_via`` names the Kubernetes
+object and its source ranges); the Kubernetes object learns what the probe saw
+(``linked_endpoints``, ``probe_auth_required``), so its finding carries both views.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from auditor.resources import FirewallRule, Instance, Resource, Service
+from auditor.resources import ClusterExposure, FirewallRule, Instance, Resource, Service
 
 
 def link(resources: Sequence[Resource]) -> list[Resource]:
+    return _link_cluster_exposures(_link_instances(resources))
+
+
+def _link_instances(resources: Sequence[Resource]) -> list[Resource]:
     services = [r for r in resources if isinstance(r, Service)]
     instances = [r for r in resources if isinstance(r, Instance)]
     if not services or not instances:
@@ -96,3 +106,39 @@ def _exposure(service: Service, instance: Instance, rule_ids: list[str], rules: 
             "exposed_via": f"matched {instance.ref.id}; no rule opens port {service.port} to the world",
         }
     )
+
+
+def _link_cluster_exposures(resources: list[Resource]) -> list[Resource]:
+    services = [r for r in resources if isinstance(r, Service)]
+    exposures = [r for r in resources if isinstance(r, ClusterExposure) and r.addresses]
+    if not services or not exposures:
+        return resources
+    by_address: dict[tuple[str, int], ClusterExposure] = {}
+    for exp in exposures:
+        for address in exp.addresses:
+            key = _normal(address) or address.lower()
+            for port in exp.ports:
+                by_address[(key, port)] = exp
+    probes: dict[str, list[Service]] = {}
+    linked: dict[int, Resource] = {}
+    for i, res in enumerate(resources):
+        if not isinstance(res, Service):
+            continue
+        exp = by_address.get((_normal(res.host) or res.host.lower(), res.port))
+        if exp is None:
+            continue
+        probes.setdefault(exp.ref.id, []).append(res)
+        ranges = ", ".join(exp.source_ranges or []) or "no source ranges"
+        via = f"Kubernetes {exp.object_kind} {exp.namespace}/{exp.ref.name} ({exp.exposure.replace('_', ' ')}, {ranges})"
+        if res.exposed_to_world is None or exp.open_to_world:
+            linked[i] = res.model_copy(update={"exposed_to_world": exp.open_to_world, "exposed_via": via})
+    out = []
+    for i, res in enumerate(resources):
+        res = linked.get(i, res)
+        if isinstance(res, ClusterExposure) and res.ref.id in probes:
+            seen = probes[res.ref.id]
+            verdicts = [s.auth_required for s in seen]
+            auth = False if False in verdicts else (True if verdicts and all(verdicts) else None)
+            res = res.model_copy(update={"linked_endpoints": sorted(s.url for s in seen), "probe_auth_required": auth})
+        out.append(res)
+    return out
