@@ -420,6 +420,9 @@ def check_sqlite_file(path: Path) -> None:
         )
 
 
+_CHECKED: set[tuple[str, int, int]] = set()  # SQLite files found sound in this process, unchanged since
+
+
 def _known_revisions() -> set[str]:
     folder = Path(__file__).parent / "store_migrations" / "versions"
     return {p.name.split("_", 1)[0] for p in folder.glob("[0-9]*_*.py")}
@@ -468,7 +471,10 @@ def open_store(url: str, *, migrate: bool = True, create: bool = True) -> Store:
     if file is not None and not create and not file.is_file():
         raise ConfigError(f"the scan store {file} does not exist (check --store, AUDITOR_STORE or the config's store:)")
     if file is not None and file.is_file():
-        check_sqlite_file(file)
+        stamp = (str(file.resolve()), file.stat().st_size, file.stat().st_mtime_ns)
+        if stamp not in _CHECKED:  # a scan opens its store twice (before the work, then to record)
+            check_sqlite_file(file)
+            _CHECKED.add(stamp)
     store: Store | None = None
     try:
         store = Store(url)
