@@ -15,6 +15,7 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
     from auditor.collectors.iac.mappers.aws_cfn import AwsCloudFormation
     from auditor.collectors.iac.mappers.aws_tf import AwsTerraform
     from auditor.collectors.iac.mappers.azure_tf import AzureTerraform
+    from auditor.collectors.iac.mappers.clusters import KubernetesIac
     from auditor.collectors.iac.mappers.gcp_tf import GcpTerraform
 
     # Each scope (a Terraform root module, a template, a plan) is mapped on its own: account-level
@@ -29,6 +30,8 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
         mappers = [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf)] if tf else []
         if cfn:
             mappers.append(AwsCloudFormation(cfn, own_accounts))
+        if tf or cfn:
+            mappers.append(KubernetesIac(members))
         where = scope.split(":", 1)[-1]
         for mapper in mappers:
             for step in mapper.steps():
