@@ -186,6 +186,13 @@ class MLWorkload(Resource):
         "tracking_server",
         "bedrock_logging",
         "workspace",
+        # Generative AI (the fields below the gen-AI marker): see GENAI_WORKLOAD_TYPES.
+        "ai_account",
+        "ai_deployment",
+        "custom_model",
+        "agent",
+        "knowledge_base",
+        "vector_store",
     ]
     customer_managed_key: bool | None = None
     kms_key: str | None = None
@@ -194,6 +201,41 @@ class MLWorkload(Resource):
     public_access: bool | None = Field(default=None, description="reachable from the public internet")
     invocation_logging: bool | None = None
     in_use: bool | None = Field(default=None, description="Bedrock: the service is used in this region")
+    # -- generative AI: accounts, deployments, custom models, agents, knowledge bases, vector stores --
+    service: str | None = Field(
+        default=None,
+        description="what it is: bedrock, azure_openai, cognitive_services, ai_search, vertex_ai, "
+        "opensearch_serverless, bedrock_agent, bedrock_knowledge_base, vertex_index_endpoint...",
+    )
+    public_via: str | None = Field(default=None, description="why it is reachable: public network access, default action Allow, policy...")
+    private_endpoint: bool | None = Field(default=None, description="reached through a private endpoint / VPC endpoint")
+    local_auth_enabled: bool | None = Field(
+        default=None, description="key-based (local) authentication accepted besides identity-based auth"
+    )
+    guardrail_attached: bool | None = Field(
+        default=None, description="an agent or deployment has a guardrail / content filter (RAI policy) attached"
+    )
+    guardrail_id: str | None = Field(default=None, description="ref.id of the attached Guardrail")
+    log_targets: list[str] | None = Field(
+        default=None, description="where prompt/response logs go (bucket, log group, table ref ids); [] = nowhere"
+    )
+    log_customer_key: bool | None = Field(default=None, description="prompt logs encrypted with a customer-managed key")
+    log_public: bool | None = Field(default=None, description="prompt logs readable by anyone (joined with the log bucket)")
+    log_detail: str | None = None
+    role: str | None = Field(default=None, description="execution / service role ARN or identity the workload acts as")
+    role_admin: bool | None = Field(default=None, description="that role has full admin rights (IAM analysis)")
+    role_wildcard_data: bool | None = Field(default=None, description="that role has wildcard data access")
+    role_detail: str | None = None
+    idle_session_ttl: int | None = Field(default=None, description="agent idle session time-out, seconds")
+    knowledge_bases: list[str] = Field(default_factory=list, description="ref.id of knowledge bases an agent uses")
+    backing_store: str | None = Field(default=None, description="ref.id of the vector store a knowledge base writes to")
+    source_buckets: list[str] = Field(default_factory=list, description="buckets a knowledge base ingests from")
+    artifact_buckets: list[str] = Field(default_factory=list, description="buckets model artifacts are loaded from")
+    exposure_chain: list[str] | None = Field(
+        default=None,
+        description="joined by auditor/linking.py: every hop from this resource to a store anyone can "
+        "read or write (retrieval source, backing store, model artifact bucket); [] = none found",
+    )
 
 
 class PortRange(Frozen):
@@ -434,6 +476,45 @@ class Cluster(Resource):
     api_detail: str | None = None
 
 
+# -- Generative AI -----------------------------------------------------------------------------
+# Accounts, deployments, agents, knowledge bases and vector stores are MLWorkloads (above); the
+# guardrail policies they attach and the registries serving their images are kinds of their own.
+
+GuardrailStrength = Literal["none", "low", "medium", "high"]
+
+
+class Guardrail(Resource):
+    """A Bedrock guardrail or an Azure OpenAI content filter (RAI policy)."""
+
+    kind: ClassVar[str] = "Guardrail"
+    service: str | None = Field(default=None, description="bedrock_guardrail or azure_rai_policy")
+    filters: dict[str, GuardrailStrength] | None = Field(
+        default=None,
+        description="input strength per content filter: prompt_attack (jailbreak / prompt shield), hate, "
+        "insults, sexual, violence, misconduct; a filter left out is 'none'; None = not readable",
+    )
+    sensitive_information: bool | None = Field(
+        default=None, description="a sensitive-information (PII) filter blocks or masks entities"
+    )
+    customer_managed_key: bool | None = None
+    kms_key: str | None = None
+
+
+class RegistryRepository(Resource):
+    """A container registry repository serving model images: ECR repository, ACR registry, Artifact Registry repository."""
+
+    kind: ClassVar[str] = "RegistryRepository"
+    public: bool | None = Field(default=None, description="anyone can pull (or push) images")
+    public_via: str | None = None
+    foreign_accounts: list[str] | None = Field(
+        default=None, description="other accounts granted by the repository policy; [] = none"
+    )
+    scan_on_push: bool | None = None
+    tag_immutable: bool | None = None
+    customer_managed_key: bool | None = None
+    kms_key: str | None = None
+
+
 ALL_KINDS: tuple[type[Resource], ...] = (
     Bucket,
     Role,
@@ -452,6 +533,8 @@ ALL_KINDS: tuple[type[Resource], ...] = (
     ClusterWorkload,
     ClusterNamespace,
     Cluster,
+    Guardrail,
+    RegistryRepository,
 )
 KINDS: dict[str, type[Resource]] = {k.kind: k for k in ALL_KINDS}
 

@@ -1,0 +1,27 @@
+"""Which generative-AI workload types each check judges, and how they read in a message."""
+
+from __future__ import annotations
+
+from auditor.resources import MLWorkload
+
+ACCOUNT_TYPES = ("ai_account", "ai_deployment")
+STORE_TYPES = ("knowledge_base", "vector_store")
+KEYED_TYPES = ("ai_account", "custom_model", "agent", "knowledge_base", "vector_store")
+GUARDED_TYPES = ("agent", "ai_deployment")
+
+_LABELS = {
+    "ai_account": "generative-AI account",
+    "ai_deployment": "model deployment",
+    "custom_model": "custom model",
+    "agent": "agent",
+    "knowledge_base": "knowledge base",
+    "vector_store": "vector store",
+    "endpoint": "endpoint",
+    "model": "model",
+}
+
+
+def label(workload: MLWorkload) -> str:
+    """e.g. 'azure_openai generative-AI account' or 'vector store'."""
+    base = _LABELS.get(workload.workload_type, workload.workload_type.replace("_", " "))
+    return f"{workload.service.replace('_', ' ')} {base}" if workload.service else base

@@ -1,0 +1,32 @@
+"""What an agent's role may do."""
+
+from __future__ import annotations
+
+from auditor.findings import Result, Severity, fail, passed, unknown
+from auditor.registry import check
+from auditor.resources import MLWorkload
+
+
+@check(
+    id="ml_agent_role_overprivileged",
+    severity=Severity.HIGH,
+    title="Agent acts with an admin role or wildcard data access",
+    description="A Bedrock agent's service role (or the roles of its action groups' functions) has full "
+    "admin rights or wildcard data access (s3:* on all resources and the like), so a prompt injection "
+    "that steers the agent reaches everything the account holds. Judged with the same IAM analysis as "
+    "role_admin_access and role_wildcard_data_access.",
+    remediation="AWS: give the agent a role that may invoke only its foundation model and read only its "
+    "knowledge bases; scope action-group Lambda roles to the resources they need.",
+    references=("https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html",),
+)
+def ml_agent_role_overprivileged(workload: MLWorkload) -> Result | None:
+    if workload.workload_type != "agent":
+        return None
+    role = workload.role or "its role"
+    if workload.role_admin or workload.role_wildcard_data:
+        grant = "full admin rights" if workload.role_admin else "wildcard data access"
+        return fail(f"agent acts as {role} with {grant}" + (f" ({workload.role_detail})" if workload.role_detail else ""),
+                    role=workload.role)
+    if workload.role_admin is None or workload.role_wildcard_data is None:
+        return unknown(f"the permissions of {role} could not be read", role=workload.role)
+    return passed(f"agent role {role} has neither admin rights nor wildcard data access", role=workload.role)
