@@ -118,7 +118,19 @@ def populate(session: Any, region: str = "us-east-1") -> dict[str, str]:
     _network(session, region, ids)
     _sagemaker(session, region, ids)
     _trail_and_bedrock(session, region)
+    _eks(session, region, ids)
     return ids
+
+
+def _eks(session: Any, region: str, ids: dict[str, str]) -> None:
+    """The ML platform's cluster with its API server open to the internet, and a private one."""
+    eks = session.client("eks", region_name=region)
+    role = f"arn:aws:iam::{DEMO_ACCOUNT}:role/eks-cluster"
+    subnets = [ids["subnet"]] if "subnet" in ids else ["subnet-0demo"]
+    eks.create_cluster(name="ml-platform", roleArn=role, tags={"team": "ml-platform"},
+                       resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": True, "endpointPrivateAccess": False})
+    eks.create_cluster(name="ml-batch", roleArn=role,
+                       resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": False, "endpointPrivateAccess": True})
 
 
 def _kms(session: Any, region: str, ids: dict[str, str]) -> None:

@@ -192,3 +192,21 @@ def test_kubernetes_provider_objects_are_judged_like_manifests(tmp_path: Path) -
     hub = next(r for r in sink.resources if r.ref.id == "Service/hub/proxy-public")
     assert isinstance(hub, ClusterExposure) and hub.open_to_world and hub.ml_services
     assert "sk-proj-abcdefghij" not in head.model_dump_json()
+
+
+def test_live_eks_clusters_from_the_aws_collector() -> None:
+    import boto3
+
+    from auditor.collectors.aws import AwsCollector
+    from auditor.demo import demo_environment, populate
+
+    with demo_environment():
+        session = boto3.Session(region_name="us-east-1")
+        populate(session, "us-east-1")
+        sink = CollectionSink()
+        AwsCollector(session, regions=["us-east-1"], max_workers=4).collect(sink)
+    clusters = {r.ref.name: r for r in sink.resources if isinstance(r, Cluster)}
+    assert set(clusters) == {"ml-platform", "ml-batch"}
+    assert clusters["ml-platform"].api_public is True and clusters["ml-platform"].api_source_ranges == ["0.0.0.0/0"]
+    assert clusters["ml-batch"].api_public is False
+    assert sink.api_calls["eks:ListClusters"] == 1 and sink.api_calls["eks:DescribeCluster"] == 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from auditor.collectors.aws import bedrock, cloudtrail, ec2, iam, kms, s3, sagemaker
+from auditor.collectors.aws import bedrock, cloudtrail, ec2, eks, iam, kms, s3, sagemaker
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
@@ -18,7 +18,7 @@ from auditor.config import ConfigError
 if TYPE_CHECKING:
     import boto3
 
-SERVICE_MODULES = (s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail)
+SERVICE_MODULES = (s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks)
 STS_OPERATIONS = {"sts": frozenset({"GetCallerIdentity"})}
 STS_PERMISSIONS = ("sts:GetCallerIdentity",)
 
@@ -135,6 +135,7 @@ class AwsCollector:
             ec2.Ec2Collection(scan),
             kms.KmsCollection(scan),
             cloudtrail.CloudTrailCollection(scan),
+            eks.EksCollection(self._narrowed(scan, "eks")),
         ]
         for collection in collections:
             collection.start()
