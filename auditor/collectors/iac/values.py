@@ -33,7 +33,7 @@ class Unknown:
     def __str__(self) -> str:
         """Readable wherever a value is shown (names, messages, evidence): never the class repr."""
         if self.partial is not None:
-            return self.partial.replace(UNKNOWN_TEXT, KNOWN_LATER)
+            return self.partial.replace(UNKNOWN_TEXT, KNOWN_LATER).replace(OWN_ACCOUNT, "(deploying account)")
         return f"(unknown: {self.reason})"
 
     __repr__ = __str__
