@@ -21,6 +21,11 @@ _LABELS = {
 }
 
 
+def is_genai_front(workload: MLWorkload) -> bool:
+    """An account or deployment that answers prompts; a Vertex AI endpoint is one (SageMaker's are not judged here)."""
+    return workload.workload_type in ACCOUNT_TYPES or (workload.workload_type == "endpoint" and workload.ref.cloud == "gcp")
+
+
 def label(workload: MLWorkload) -> str:
     """e.g. 'azure_openai generative-AI account' or 'vector store'."""
     base = _LABELS.get(workload.workload_type, workload.workload_type.replace("_", " "))

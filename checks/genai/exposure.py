@@ -6,7 +6,7 @@ from auditor.findings import Result, Severity, fail, passed, unknown
 from auditor.registry import check
 from auditor.resources import MLWorkload
 
-from ._common import ACCOUNT_TYPES, STORE_TYPES, label
+from ._common import ACCOUNT_TYPES, STORE_TYPES, is_genai_front, label
 
 
 @check(
@@ -26,7 +26,7 @@ from ._common import ACCOUNT_TYPES, STORE_TYPES, label
     ),
 )
 def ml_genai_public_network(workload: MLWorkload) -> Result | None:
-    if workload.workload_type not in ACCOUNT_TYPES:
+    if not is_genai_front(workload):
         return None
     what = label(workload)
     if workload.public_access is None:

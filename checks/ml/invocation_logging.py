@@ -26,7 +26,9 @@ from auditor.resources import MLWorkload
     ),
 )
 def ml_invocation_logging_off(workload: MLWorkload) -> Result | None:
-    if workload.workload_type in ("ai_account", "ai_deployment") and workload.ref.cloud in ("azure", "gcp"):
+    if workload.workload_type in ("ai_account", "ai_deployment", "endpoint") and workload.ref.cloud in ("azure", "gcp") and (
+        workload.workload_type != "endpoint" or workload.ref.cloud == "gcp"
+    ):
         return _account_logging(workload)
     if workload.workload_type != "bedrock_logging" or workload.in_use is False:
         return None
@@ -41,7 +43,7 @@ def ml_invocation_logging_off(workload: MLWorkload) -> Result | None:
 
 
 def _account_logging(workload: MLWorkload) -> Result:
-    name = f"{(workload.service or 'generative-AI').replace('_', ' ')} {workload.workload_type.split('_', 1)[1]}"
+    name = f"{(workload.service or 'generative-AI').replace('_', ' ')} {workload.workload_type.split('_')[-1]}"
     if workload.invocation_logging is None:
         return unknown(f"request and response logging of the {name} could not be read")
     if not workload.invocation_logging:

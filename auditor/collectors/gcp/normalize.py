@@ -315,10 +315,22 @@ def vertex_endpoint(project: str, item: Mapping[str, Any]) -> MLWorkload:
         ref=_ref(project, f"//aiplatform.googleapis.com/{name}", str(item.get("displayName") or name.rsplit("/", 1)[-1]), location),
         tags=_labels(item),
         workload_type="endpoint",
+        service="vertex_ai",
         customer_managed_key=bool(kms),
         kms_key=kms,
         public_access=not private,
+        public_via=None if private else "no private network or Private Service Connect",
+        private_endpoint=private,
+        # request-response logging is off unless the endpoint says otherwise
+        invocation_logging=bool((item.get("predictRequestResponseLoggingConfig") or {}).get("enabled")),
+        log_targets=_bq_target(item),
     )
+
+
+def _bq_target(item: Mapping[str, Any]) -> list[str]:
+    config = item.get("predictRequestResponseLoggingConfig") or {}
+    uri = (config.get("bigqueryDestination") or {}).get("outputUri")
+    return [str(uri)] if config.get("enabled") and uri else []
 
 
 def _ports(allowed: Mapping[str, Any]) -> list[PortRange]:
