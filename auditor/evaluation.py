@@ -125,21 +125,15 @@ def linked(resources: Iterable[Resource]) -> Iterator[Resource]:
     if isinstance(resources, Sequence):
         yield from link(list(resources))
         return
-    from auditor.resources import Instance, Service
+    from auditor.linking import LINKED_KINDS
 
     of_kinds = getattr(resources, "of_kinds", None)
-    kinds = ("Instance", "FirewallRule", "Service")
-    needed = list(of_kinds(kinds)) if of_kinds is not None else [r for r in resources if r.kind in kinds]
-    if any(isinstance(r, Service) for r in needed) and any(isinstance(r, Instance) for r in needed):
-        services = {r.ref.id: r for r in link(needed) if isinstance(r, Service)}
-    else:
-        services = {}
+    kinds = tuple(sorted(LINKED_KINDS))
+    needed = list(of_kinds(kinds)) if of_kinds is not None else [r for r in resources if r.kind in LINKED_KINDS]
+    joined = {(r.kind, r.ref.id): r for r in link(needed)} if needed else {}
     del needed
     for resource in resources:
-        if isinstance(resource, Service) and resource.ref.id in services:
-            yield services[resource.ref.id]
-        else:
-            yield resource
+        yield joined.get((resource.kind, resource.ref.id), resource) if resource.kind in LINKED_KINDS else resource
 
 
 def evaluate_stream(

@@ -25,6 +25,9 @@ from collections.abc import Sequence
 
 from auditor.resources import ClusterExposure, FirewallRule, Instance, Resource, Service
 
+# The kinds a join reads or rewrites: a streaming evaluation holds only these in memory.
+LINKED_KINDS: frozenset[str] = frozenset({"Instance", "FirewallRule", "Service", "ClusterExposure"})
+
 
 def link(resources: Sequence[Resource]) -> list[Resource]:
     return _link_cluster_exposures(_link_instances(resources))
