@@ -11,10 +11,19 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from auditor.findings import Severity, Suppression
 
@@ -115,17 +124,124 @@ class AwsSourceConfig(Strict):
         return out
 
 
+def _str_list(value: Any) -> Any:
+    """A setting that takes one value or a list: a lone string (or number) becomes a list."""
+    if value is None:
+        return []
+    if isinstance(value, str | int | float):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) else v for v in value]
+    return value
+
+
+StrList = Annotated[list[str], BeforeValidator(_str_list)]
+
+
+def _alias(*names: str) -> Any:
+    return Field(default_factory=list, validation_alias=AliasChoices(*names))
+
+
+class SourceSection(Strict):
+    """A source's section of auditor.yaml; ``section()`` is the plain mapping its builder takes."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def section(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class SdkLimitsSection(SourceSection):
+    connect_timeout: float | None = Field(default=None, gt=0, description="seconds to connect to a cloud API")
+    read_timeout: float | None = Field(default=None, gt=0, description="seconds to wait for each answer")
+    max_attempts: int | None = Field(default=None, ge=1, description="attempts per API call, the first included")
+
+
+class GcpSourceConfig(SdkLimitsSection):
+    """``sources.gcp``: projects (default: every project the credentials see)."""
+
+    projects: StrList = _alias("projects", "project")
+    endpoints: dict[str, str] | StrList | None = Field(
+        default=None, validation_alias=AliasChoices("endpoints", "endpoint"), description="service -> URL overrides"
+    )
+    ca_bundle: str | None = None
+    regions: StrList = _alias("regions", "region")
+
+
+class AzureSourceConfig(SdkLimitsSection):
+    """``sources.azure``: subscriptions (default: every subscription visible)."""
+
+    subscriptions: StrList = _alias("subscriptions", "subscription")
+    cloud: Literal["public", "usgov", "china"] = "public"
+    resource_manager_url: str | None = None
+    ca_bundle: str | None = None
+
+
+class IacSourceConfig(SourceSection):
+    """``sources.iac``: Terraform and CloudFormation roots."""
+
+    paths: StrList = _alias("paths", "path")
+    var_files: StrList = _alias("var_files", "var_file")
+    root: str | None = None
+    own_accounts: StrList = _alias("own_accounts", "own_account")
+    skip_paths: StrList = _alias("skip_paths", "skip_path")
+    max_file_size: float | None = Field(default=None, gt=0, description="MiB")
+
+    @model_validator(mode="after")
+    def _has_paths(self) -> IacSourceConfig:
+        if not self.paths:
+            raise ValueError("'paths' is required")
+        return self
+
+
+class EndpointsSourceConfig(SourceSection):
+    """``sources.endpoints``: URLs, host:port, hosts or CIDR ranges to probe (GET and HEAD only)."""
+
+    targets: StrList = Field(default_factory=list)
+    targets_file: str | None = None
+    max_hosts: int | None = Field(default=None, ge=1)
+    concurrency: int | None = Field(default=None, ge=1)
+    per_host: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
+    ca_bundle: str | None = None
+    host_header: str | None = None
+    read_timeout: float | None = Field(default=None, gt=0)
+    target_timeout: float | None = Field(default=None, gt=0)
+    max_body: int | None = Field(default=None, gt=0)
+    max_decompression_ratio: float | None = Field(default=None, gt=0)
+
+
+class FilesSourceConfig(SourceSection):
+    """``sources.files``: model files, notebooks, dependency and lineage manifests."""
+
+    paths: StrList = Field(default_factory=list)
+    root: str | None = None
+    advisories: StrList = Field(default_factory=list)
+    max_file_size: str | int | None = Field(default=None, description="e.g. 500M or 2G")
+    no_hash: bool = False
+    trusted_keys: StrList = Field(default_factory=list)
+    workers: int | None = Field(default=None, ge=1)
+
+
+class K8sSourceConfig(SourceSection):
+    """``sources.k8s``: kubeconfig contexts (default: the current one)."""
+
+    contexts: StrList = _alias("contexts", "context")
+    namespaces: StrList = _alias("namespaces", "namespace")
+    kubeconfig: str | None = None
+    page_size: int | None = Field(default=None, ge=1, le=5000)
+
+
 class SourcesConfig(Strict):
-    """What to scan. Sections other than aws are handed as-is to their source's
-    ``collectors_from_config`` (keys spelled like that source's command-line options)."""
+    """What to scan: one typed section per source, validated on load with file and line."""
 
     aws: AwsSourceConfig | None = None
-    gcp: dict[str, Any] | None = None
-    azure: dict[str, Any] | None = None
-    iac: dict[str, Any] | None = None
-    endpoints: dict[str, Any] | None = None
-    files: dict[str, Any] | None = None
-    k8s: dict[str, Any] | None = None
+    gcp: GcpSourceConfig | None = None
+    azure: AzureSourceConfig | None = None
+    iac: IacSourceConfig | None = None
+    endpoints: EndpointsSourceConfig | None = None
+    files: FilesSourceConfig | None = None
+    k8s: K8sSourceConfig | None = None
 
     def configured(self) -> list[str]:
         return [name for name in type(self).model_fields if getattr(self, name) is not None]

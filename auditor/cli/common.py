@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,16 +13,9 @@ import click
 from auditor.config import ConfigError, load_config
 from auditor.findings import Severity
 from auditor.pipeline import ScanOptions
+from auditor.sources.common import split_multi
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def split_multi(values: Iterable[str] | None) -> list[str]:
-    """Multi-valued options accept both repetition and commas: ``--regions a,b --regions c``."""
-    out: list[str] = []
-    for value in values or ():
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
 
 
 def parse_fail_on(value: str) -> Severity | None:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from auditor.config import ConfigError
+from auditor.sources.common import SDK_KEYS as CONFIG_KEYS  # noqa: F401
+from auditor.sources.common import limits_from  # noqa: F401
 
 if TYPE_CHECKING:
-    from auditor.collectors.sdk_limits import SdkLimits
+    pass
 
 F = TypeVar("F", bound=Callable[..., Any])
-CONFIG_KEYS = frozenset({"connect_timeout", "read_timeout", "max_attempts"})
 
 _OPTIONS = [
     click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=None,
@@ -30,14 +30,3 @@ def sdk_limit_options(func: F) -> F:
     for option in reversed(_OPTIONS):
         func = option(func)
     return func
-
-
-def limits_from(values: dict[str, Any], where: str = "") -> SdkLimits:
-    """Pop the three limits out of ``values`` (CLI kwargs or a config section copy)."""
-    from auditor.collectors.sdk_limits import SdkLimits
-
-    given = {key: values.pop(key, None) for key in CONFIG_KEYS}
-    try:
-        return SdkLimits.from_values(given, where)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc

@@ -57,4 +57,5 @@ def test_estate_config_rejects_unknown_gcp_key(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "auditor", "scan", "--config", str(config), "--quiet"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert "sources.gcp: unknown key(s) projects_typo" in proc.stderr
+    # a typed section: the file, the line and the key path
+    assert "auditor.yaml:3: sources.gcp.projects_typo: Extra inputs are not permitted" in proc.stderr

@@ -103,9 +103,9 @@ def test_account_list_needs_a_way_in() -> None:
 
 
 def test_missing_source_module_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditor import estate
+    from auditor import sources
 
-    monkeypatch.setitem(estate.SOURCE_MODULES, "azure", "auditor.cli.scan_azure_not_built")
+    monkeypatch.setattr(sources, "SOURCES", tuple(s for s in sources.SOURCES if s != "azure"))
     cfg = tmp_path / "a.yaml"
     cfg.write_text("sources:\n  azure: {subscription: [x]}\n")
     with pytest.raises(ConfigError, match=r"sources\.azure: this auditor has no azure source"):
