@@ -44,7 +44,7 @@ def _judge(exp: ClusterExposure, what: str) -> Result:
     if auth is None:
         return unknown(f"{reached} is exposed to any address by {_where(exp)}; authentication could not be told ({exp.auth_via or 'no detail'})", **evidence)
     return fail(
-        f"{what} {reached} is exposed to any address by {_where(exp)} with no source ranges and no authentication"
+        f"{what}{reached} is exposed to any address by {_where(exp)} with no source ranges and no authentication"
         + (f": {exp.auth_via}" if exp.auth_via else ""),
         **evidence,
     )

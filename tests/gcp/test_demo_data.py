@@ -1,4 +1,4 @@
-"""The recorded GCP and Azure demo inventories: still what the collectors record, and still
+"""The recorded GCP, Azure and Kubernetes demo inventories: still what the collectors record, and still
 showing the misconfigurations the demo is meant to show."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def test_recorded_inventories_match_a_fresh_recording(tmp_path: Path, monkeypatc
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "OUT", tmp_path)
     module.main()
-    for name in ("gcp.inventory.json", "azure.inventory.json"):
+    for name in ("gcp.inventory.json", "azure.inventory.json", "k8s.inventory.json"):
         fresh = json.loads((tmp_path / name).read_text())
         committed = json.loads((DEMO / name).read_text())
         assert _strip(fresh) == _strip(committed), f"{name} is stale: run scripts/record_demo_data.py"
@@ -44,6 +44,11 @@ def test_recorded_inventories_match_a_fresh_recording(tmp_path: Path, monkeypatc
                    ("bucket_network_open", "mlpublicdemo"), ("ml_workspace_public_network", "mlw-research"),
                    ("notebook_direct_internet", "ci-alice"), ("network_ml_port_open_to_world", "nsg-jupyter-vm"),
                    ("key_rotation_off", "cmk-ml")}),
+        ("k8s", {("k8s_ml_service_exposed", "train-head-svc"), ("k8s_ray_no_token_auth", "train"),
+                 ("k8s_ml_pod_privileged", "train"), ("k8s_inference_public_no_auth", "fraud-model"),
+                 ("k8s_ml_namespace_no_network_policy", "ml-platform"), ("k8s_notebook_no_auth", "alice"),
+                 # the probe of the load balancer's address and the Service are one exposure
+                 ("service_exposed_to_world", "203.0.113.50:8265"), ("service_unauthenticated", "203.0.113.50:8265")}),
     ],
 )
 def test_demo_inventory_evaluates_to_its_planted_failures(name: str, expected: set[tuple[str, str]], tmp_path: Path) -> None:
@@ -58,4 +63,5 @@ def test_demo_inventory_evaluates_to_its_planted_failures(name: str, expected: s
     failing = {(f["check_id"], f["resource_name"]) for f in findings if f["status"] == "fail"}
     assert expected <= failing, expected - failing
     assert not [f for f in findings if f["status"] == "error"]
-    assert all(f["cloud"] == name for f in findings)
+    if name != "k8s":  # a cluster read through its own API belongs to no cloud
+        assert all(f["cloud"] == name for f in findings)

@@ -356,7 +356,7 @@ def _hit(kind: str, value: str, location: str) -> list[SecretHit]:
 
 
 def _env_secret(key: str, value: str, location: str) -> list[SecretHit]:
-    found = find_secrets(value, location=location)
+    found = find_secrets(f"{key}={value}", location=location)
     if found:
         return found
     if _SECRET_NAME.search(key) and len(value) >= 8 and not _PLACEHOLDER.match(value):
