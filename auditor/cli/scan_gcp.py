@@ -24,7 +24,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--endpoint", "endpoints", multiple=True, metavar="SERVICE=URL",
                   help="API endpoint override, e.g. storage=https://storage-p.p.googleapis.com (Private Service Connect). "
                   "Services: storage, cloudresourcemanager, iam, compute, notebooks, aiplatform ({region} placeholder), cloudkms, "
-                  "accesscontextmanager.")
+                  "accesscontextmanager, container (GKE).")
     @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates to trust for the endpoints (PEM).")
     @click.option("--region", "regions", multiple=True, help="Vertex AI regions to read endpoints from (repeat or commas).")
     @sdk_limit_options

@@ -1,5 +1,5 @@
 """A local GCP estate: gcp-storage-emulator for Cloud Storage and a loopback server speaking the
-REST APIs of Resource Manager, IAM, Compute, Notebooks, Vertex AI and Cloud KMS.
+REST APIs of Resource Manager, IAM, Compute, Notebooks, Vertex AI, Cloud KMS and GKE.
 
 The JSON answers follow the public REST references field for field (names, nesting, paging by
 ``pageToken``/``nextPageToken``, aggregatedList's zone map), so the collector meets the same
@@ -52,6 +52,8 @@ class ProjectSpec:
     parent: str | None = None  # organizations/N or folders/N
     folders: dict[str, str] = field(default_factory=dict)  # folders/N -> its parent
     access_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy name -> perimeters (org-wide)
+    clusters: list[dict[str, Any]] = field(default_factory=list)  # GKE clusters, every location
+    missing_zones: list[str] = field(default_factory=list)  # locations clusters.list could not reach
 
 
 def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
@@ -197,6 +199,14 @@ def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
              "spec": {"resources": ["projects/123456789012"], "restrictedServices": ["bigquery.googleapis.com", "aiplatform.googleapis.com"]},
              "useExplicitDryRunSpec": True},
         ]},
+        clusters=[
+            # the Ray cluster's control plane: public, no authorized networks
+            gke_cluster(project, "us-central1", "ray-gke"),
+            # training: public endpoint limited to the office range
+            gke_cluster(project, "us-central1-a", "training-gke", authorized=["203.0.113.0/24"]),
+            # serving: private endpoint only
+            gke_cluster(project, "us-central1", "serving-gke", private_endpoint=True, authorized=["10.0.0.0/8"]),
+        ],
         buckets=[
             GcsBucketSpec("mlr-training-data", pap="enforced", kms=cmek, versioning=True, log_bucket="mlr-access-logs", labels={"data-classification": "pii"}),
             GcsBucketSpec("mlr-access-logs", pap="enforced"),
@@ -205,6 +215,38 @@ def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
             GcsBucketSpec("mlr-scratch", soft_delete_seconds=0),
         ],
     )
+
+
+def gke_cluster(project: str, location: str, name: str, *, private_endpoint: bool = False,
+                authorized: list[str] | None = None) -> dict[str, Any]:
+    """A cluster as ``projects.locations.clusters.list`` answers it (v1), trimmed to the fields
+    around the control plane; ``authorized`` turns master authorized networks on."""
+    digest = zlib.crc32(name.encode())
+    public_ip = f"34.{digest % 200 + 20}.{digest % 250}.{digest % 240 + 10}"
+    item: dict[str, Any] = {
+        "name": name,
+        "location": location,
+        "zone": location,
+        "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}",
+        "status": "RUNNING",
+        "currentMasterVersion": "1.33.5-gke.1201000",
+        "network": "default",
+        "subnetwork": "default",
+        "endpoint": "172.16.0.2" if private_endpoint else public_ip,
+        "resourceLabels": {"team": "ml-platform"},
+        "controlPlaneEndpointsConfig": {
+            "dnsEndpointConfig": {"endpoint": f"gke-{digest:08x}.{location}.gke.goog", "allowExternalTraffic": False},
+            "ipEndpointsConfig": {"enabled": True, "enablePublicEndpoint": not private_endpoint, "globalAccess": False,
+                                  "privateEndpoint": "172.16.0.2", **({} if private_endpoint else {"publicEndpoint": public_ip})},
+        },
+    }
+    if private_endpoint:
+        item["privateClusterConfig"] = {"enablePrivateNodes": True, "enablePrivateEndpoint": True,
+                                        "masterIpv4CidrBlock": "172.16.0.0/28", "privateEndpoint": "172.16.0.2"}
+    if authorized is not None:
+        item["masterAuthorizedNetworksConfig"] = {
+            "enabled": True, "cidrBlocks": [{"displayName": f"range-{i}", "cidrBlock": c} for i, c in enumerate(authorized)]}
+    return item
 
 
 def _fw(project: str, name: str, ranges: list[str], allowed: list[dict[str, Any]], *, tags: list[str] | None = None) -> dict[str, Any]:
@@ -275,6 +317,7 @@ class FakeGcp:
             "aiplatform": base,
             "cloudkms": base,
             "accesscontextmanager": base,
+            "container": base,
             "storage": self.storage_url,
         }
 
@@ -338,12 +381,21 @@ class FakeGcp:
         r("GET", r"/v2/projects/([^/]+)/locations/-/instances", lambda m, q, b: self._page(self._project(m[1]).workbench, "instances", q))
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/endpoints", lambda m, q, b: self._page(
             self._project(m[1]).endpoints.get(m[2], []), "endpoints", q))
+        r("GET", r"/v1/projects/([^/]+)/locations/-/clusters", self._clusters)
         r("GET", r"/v1/projects/([^/]+)/locations", lambda m, q, b: self._page(
             [{"name": f"projects/{m[1]}/locations/{loc}", "locationId": loc} for loc in ("us", "europe-west4", "global")], "locations", q))
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/keyRings", lambda m, q, b: self._page(
             [{"name": ring, "createTime": "2025-06-01T00:00:00Z"} for ring in self._project(m[1]).kms.get(m[2], {})], "keyRings", q))
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/keyRings/([^/]+)/cryptoKeys", lambda m, q, b: self._page(
             self._project(m[1]).kms.get(m[2], {}).get(f"projects/{m[1]}/locations/{m[2]}/keyRings/{m[3]}", []), "cryptoKeys", q))
+
+    def _clusters(self, m: Any, q: Query, b: Any) -> dict[str, Any]:
+        # proto3 JSON: empty repeated fields are left out, so a project without clusters answers {}
+        spec = self._project(m[1])
+        out: dict[str, Any] = {"clusters": copy.deepcopy(spec.clusters)} if spec.clusters else {}
+        if spec.missing_zones:
+            out["missingZones"] = list(spec.missing_zones)
+        return out
 
     def _folder(self, m: Any, q: Query, b: Any) -> dict[str, Any]:
         name = f"folders/{m[1]}"

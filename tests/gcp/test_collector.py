@@ -12,7 +12,17 @@ from google.auth.credentials import AnonymousCredentials
 from auditor.collectors.base import CollectionSink
 from auditor.collectors.gcp import GcpCollector
 from auditor.collectors.gcp.api import ALLOWED_OPERATIONS, GcpApi, operation_for
-from auditor.resources import AuditTrail, Bucket, FirewallRule, Instance, Key, MLWorkload, Notebook, Role
+from auditor.resources import (
+    AuditTrail,
+    Bucket,
+    Cluster,
+    FirewallRule,
+    Instance,
+    Key,
+    MLWorkload,
+    Notebook,
+    Role,
+)
 from gcp.fake_gcp import FakeGcp
 
 
@@ -39,7 +49,7 @@ def test_whole_estate_every_project_and_kind(fake_gcp: FakeGcp) -> None:
     res = by_id(sink)
     assert {r.ref.account for r in sink.resources} == {"ml-research-prod", "ml-sandbox"}
     kinds = {type(r) for r in sink.resources}
-    assert kinds == {AuditTrail, Bucket, Role, Notebook, MLWorkload, FirewallRule, Instance, Key}
+    assert kinds == {AuditTrail, Bucket, Role, Notebook, MLWorkload, FirewallRule, Instance, Key, Cluster}
     assert all(r.ref.provider == "gcp" and r.ref.cloud == "gcp" for r in sink.resources)
 
     public = res["//storage.googleapis.com/mlr-public-datasets"]

@@ -88,7 +88,7 @@ def test_gcp_apis_that_never_answer_end_with_named_errors(silent_api: hs.Hostile
     pytest.importorskip("google.cloud.resourcemanager_v3")
     env = _clean_env(tmp_path)
     env["GOOGLE_APPLICATION_CREDENTIALS"] = str(_service_account_file(tmp_path / "adc.json", silent_api.url + "/token"))
-    services = ["storage", "cloudresourcemanager", "iam", "compute", "notebooks", "aiplatform", "cloudkms", "accesscontextmanager"]
+    services = ["storage", "cloudresourcemanager", "iam", "compute", "notebooks", "aiplatform", "cloudkms", "accesscontextmanager", "container"]
     endpoints = [a for s in services for a in ("--endpoint", f"{s}={silent_api.url}")]
     outcome = _run(["scan", "gcp", "--project", "silent-project", "--region", "us-central1", *endpoints, *LIMITS], tmp_path, env)
     assert_survived(outcome)

@@ -27,6 +27,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "aiplatform": "https://{region}-aiplatform.googleapis.com",
     "cloudkms": "https://cloudkms.googleapis.com",
     "accesscontextmanager": "https://accesscontextmanager.googleapis.com",
+    "container": "https://container.googleapis.com",
 }
 
 
@@ -65,6 +66,8 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "cloudkms:cryptoKeys.list": Operation(
         "cloudkms", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/keyRings/{_SEG}/cryptoKeys"
     ),
+    # GKE clusters of every location at once ("-"); the list answer has no paging
+    "container:clusters.list": Operation("container", "GET", rf"/v1/projects/{_SEG}/locations/-/clusters"),
 }
 
 

@@ -1,10 +1,12 @@
 """Live GCP collector: Cloud Storage, project IAM, service-account keys, Vertex AI, firewalls,
-instances, Cloud KMS and Data Access audit logs, for each project the credentials can see.
+instances, Cloud KMS, GKE control planes and Data Access audit logs, for each project the
+credentials can see.
 
 Storage goes through google-cloud-storage; Resource Manager, Compute Engine, Cloud KMS and
 Workbench through their google-cloud-* clients over REST (``clients.py``); IAM, Vertex AI
 endpoints and Access Context Manager through their REST APIs with a google-auth
-``AuthorizedSession`` (``api.py``, see ``clients.py`` for why). Both paths check every request
+``AuthorizedSession`` (``api.py``, see ``clients.py`` for why), and so are GKE clusters (one list
+call does not justify google-cloud-container). Both paths check every request
 against the allow-list in ``api.py``. Projects are scanned side by side, and each project's
 services too.
 """
@@ -18,6 +20,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
+from auditor.collectors.gcp import gke
 from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
 from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
@@ -47,6 +50,7 @@ PERMISSIONS = (
     "resourcemanager.folders.get",
     "accesscontextmanager.policies.list",
     "accesscontextmanager.servicePerimeters.list",
+    gke.PERMISSION,
 )
 
 
@@ -218,6 +222,7 @@ class GcpCollector:
             lambda: self._network(clients, project, sink),
             lambda: self._notebooks(clients, project, sink),
             lambda: self._kms(clients, project, sink),
+            lambda: self._clusters(api, project, sink),
             *[(lambda r=region: self._endpoints(api, project, r, sink)) for region in self.regions],
         ]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks))) as pool:
@@ -359,6 +364,18 @@ class GcpCollector:
         for item in items or []:
             sink.add(n.vertex_endpoint(project, item))
         return bool(items)
+
+    def _clusters(self, api: GcpApi, project: str, sink: CollectionSink) -> None:
+        answer = self._guard(sink, project, gke.OPERATION, lambda: api.call(
+            gke.OPERATION, f"/v1/projects/{project}/locations/-/clusters"))
+        if answer is None:
+            return
+        for item in answer.get("clusters") or []:
+            sink.add(gke.normalize_cluster(project, item))
+        missing = [str(z) for z in answer.get("missingZones") or []]
+        if missing:  # the list is short by those zones' clusters: say so, never a smaller estate
+            sink.error(CollectionError(source="gcp", operation=gke.OPERATION, account=project, incomplete=True,
+                                       message=f"GKE clusters in {', '.join(missing)} could not be listed (missingZones)"))
 
     def _vertex_workspace(self, api: GcpApi, clients: GcpClients, project: str, sink: CollectionSink) -> None:
         """Vertex AI in use here: is its API fenced by VPC Service Controls? Reads the project's
