@@ -283,3 +283,23 @@ def test_symlinked_folder_is_an_error(tmp_path: Path) -> None:
     err = out.error_for("linked")
     assert "symbolic link to a folder: not followed" in err.message and err.incomplete
     assert_controls_judged(out)
+
+
+def test_module_cycles_are_scanned_and_reported(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p", cfn=False)
+    for name, other in (("a", "../b"), ("b", "../a")):
+        (folder / name).mkdir()
+        (folder / name / "main.tf").write_text(
+            f'module "other" {{\n  source = "{other}"\n}}\n'
+            f'resource "aws_s3_bucket" "{name}" {{\n  bucket = "{name}"\n  acl = "public-read"\n}}\n'
+        )
+    (folder / "self").mkdir()
+    (folder / "self" / "main.tf").write_text(
+        'module "me" {\n  source = "./"\n}\nresource "aws_s3_bucket" "s" {\n  bucket = "s"\n  acl = "public-read"\n}\n'
+    )
+    out = scan(folder, limits=IacLimits(max_module_depth=3))
+    for name in ("a", "b", "self"):
+        assert out.error_for(f"{name}/main.tf:1").incomplete
+    assert "bucket_public_read" in out.failed["a:aws_s3_bucket.a"]
+    assert "bucket_public_read" in out.failed["self:aws_s3_bucket.s"]
+    assert_controls_judged(out, cfn=False)

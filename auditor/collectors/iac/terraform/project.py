@@ -89,8 +89,10 @@ class TerraformProject:
         return src
 
     def roots(self, tf_files: list[Path]) -> list[Path]:
+        """Folders no other folder calls as a local module. Folders that only call each other
+        (a module cycle) are roots too, so they are scanned and the cycle is reported."""
         dirs = sorted({p.parent.resolve() for p in tf_files})
-        called: set[Path] = set()
+        calls: dict[Path, set[Path]] = {}
         for d in dirs:
             src = self.source(d)
             if src is None:
@@ -104,8 +106,19 @@ class TerraformProject:
                 except EvalFailure:
                     continue  # reported when the module is evaluated
                 if isinstance(value, str) and value.startswith(("./", "../")):
-                    called.add((d / value).resolve())
-        return [d for d in dirs if d not in called]
+                    target = (d / value).resolve()
+                    if target != d:
+                        calls.setdefault(d, set()).add(target)
+        called = set().union(*calls.values()) if calls else set()
+        roots = [d for d in dirs if d not in called]
+        reached = set(roots)
+        todo = list(roots)
+        while todo:
+            for target in calls.get(todo.pop(), ()):
+                if target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        return roots + [d for d in dirs if d not in reached]
 
     def var_values(self, directory: Path, extra_files: list[Path]) -> dict[str, Any]:
         files = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
