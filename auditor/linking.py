@@ -26,11 +26,14 @@ from collections.abc import Sequence
 from auditor.resources import ClusterExposure, FirewallRule, Instance, Resource, Service
 
 # The kinds a join reads or rewrites: a streaming evaluation holds only these in memory.
-LINKED_KINDS: frozenset[str] = frozenset({"Instance", "FirewallRule", "Service", "ClusterExposure"})
+LINKED_KINDS: frozenset[str] = frozenset({"Instance", "FirewallRule", "Service", "ClusterExposure",
+                                          "MLWorkload", "Bucket", "Role"})  # + generative-AI joins (linking_genai)
 
 
 def link(resources: Sequence[Resource]) -> list[Resource]:
-    return _link_cluster_exposures(_link_instances(resources))
+    from auditor.linking_genai import link_genai
+
+    return link_genai(_link_cluster_exposures(_link_instances(resources)))
 
 
 def _link_instances(resources: Sequence[Resource]) -> list[Resource]:
@@ -127,9 +130,10 @@ def _link_cluster_exposures(resources: list[Resource]) -> list[Resource]:
     for i, res in enumerate(resources):
         if not isinstance(res, Service):
             continue
-        exp = by_address.get((_normal(res.host) or res.host.lower(), res.port))
-        if exp is None:
+        found = by_address.get((_normal(res.host) or res.host.lower(), res.port))
+        if found is None:
             continue
+        exp = found
         probes.setdefault(exp.ref.id, []).append(res)
         ranges = ", ".join(exp.source_ranges or []) or "no source ranges"
         via = f"Kubernetes {exp.object_kind} {exp.namespace}/{exp.ref.name} ({exp.exposure.replace('_', ' ')}, {ranges})"

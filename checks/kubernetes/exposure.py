@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.findings import Result, Severity, fail, passed, unknown
 from auditor.registry import check
 from auditor.resources import ClusterExposure
@@ -24,7 +26,7 @@ def _where(exp: ClusterExposure) -> str:
 
 def _judge(exp: ClusterExposure, what: str) -> Result:
     reached = "; ".join(exp.ml_services)
-    evidence = {"exposure": exp.exposure, "source_ranges": exp.source_ranges, "ml_services": exp.ml_services,
+    evidence: dict[str, Any] = {"exposure": exp.exposure, "source_ranges": exp.source_ranges, "ml_services": exp.ml_services,
                 "auth_via": exp.auth_via, "linked_endpoints": exp.linked_endpoints}
     if exp.open_to_world is False:
         limited = f"source ranges {', '.join(exp.source_ranges)}" if exp.source_ranges else (exp.auth_via or "not exposed outside the cluster")

@@ -332,7 +332,7 @@ def _is_int(value: Any) -> bool:
 
 def _run_as_root(pod_ctx: dict[str, Any], containers: list[dict[str, Any]]) -> bool | None:
     """True when a container may run as UID 0, False when none can, None when the image decides."""
-    verdicts = []
+    verdicts: list[bool | None] = []
     for c in containers:
         ctx = {**pod_ctx, **(c.get("securityContext") or {})}
         if ctx.get("runAsUser") == 0:
@@ -516,7 +516,11 @@ def _service_exposure(svc: dict[str, Any], origin: Origin, index: _Index) -> Clu
     exposure = {"LoadBalancer": "load_balancer", "NodePort": "node_port", "ExternalName": "external_name"}.get(stype, "cluster_ip")
     ports_spec = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
     ports = [int(p["port"]) for p in ports_spec if _is_int(p.get("port"))]
-    target_ports: list[int | str] = [p.get("targetPort", p.get("port")) for p in ports_spec if p.get("targetPort", p.get("port")) is not None]
+    target_ports: list[int | str] = []
+    for p in ports_spec:
+        target = p.get("targetPort", p.get("port"))
+        if isinstance(target, (int, str)):
+            target_ports.append(target)
     backends = _backends(ns, {str(k): str(v) for k, v in (spec.get("selector") or {}).items()}, index)
     addresses = list(dict.fromkeys([*_service_addresses(svc), *index.owned_addresses.get(object_id(svc), [])]))
     ranges = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
@@ -590,6 +594,8 @@ def _ingress_exposure(
     auth_annotation = next(
         (template.format(value=annotations[k]) for k, template in _INGRESS_AUTH.items() if annotations.get(k)), None
     )
+    auth: bool | None
+    via: str | None
     if auth_annotation:
         auth, via = True, f"ingress annotation: {auth_annotation}"
     else:
