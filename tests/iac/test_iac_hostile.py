@@ -303,3 +303,13 @@ def test_module_cycles_are_scanned_and_reported(tmp_path: Path) -> None:
     assert "bucket_public_read" in out.failed["a:aws_s3_bucket.a"]
     assert "bucket_public_read" in out.failed["self:aws_s3_bucket.s"]
     assert_controls_judged(out, cfn=False)
+
+
+def test_missing_local_module_makes_the_scan_incomplete(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p", cfn=False)
+    (folder / "app").mkdir()
+    (folder / "app" / "main.tf").write_text('module "gone" {\n  source = "../shared/gone"\n}\n')
+    out = scan(folder)
+    err = out.error_for("app/main.tf:1")
+    assert "not found" in err.message and err.incomplete
+    assert_controls_judged(out, cfn=False)

@@ -390,7 +390,7 @@ class ModuleInstance:
             return None
         child_source = self.loader(directory)
         if child_source is None:
-            self.note(f"{where}: module.{name}: module {source} not found", located.file.path, located.block.line)
+            self.fail(f"{where}: module.{name}: module {source} not found", located.file.path, located.block.line)
             return None
         results: dict[str, tuple[str, ModuleInstance]] = {}
         expansions = self._expansions(located, ev)
