@@ -34,6 +34,7 @@ class SubscriptionSpec:
     keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # vault id -> keys (list form)
     key_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # key id -> full key (GET form)
     diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
+    managed_clusters: list[dict[str, Any]] = field(default_factory=list)  # AKS
 
 
 def account_json(sub: str, rg: str, name: str, location: str, props: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
@@ -142,6 +143,40 @@ def _nsg(sub: str, rg: str, name: str, rules: list[dict[str, Any]], nics: list[s
             ],
             "networkInterfaces": [{"id": nic} for nic in nics],
         },
+    }
+
+
+def managed_cluster(sub: str, rg: str, name: str, *, private: bool = False, ranges: list[str] | None = None) -> dict[str, Any]:
+    """An AKS cluster as ``managedClusters`` list answers it (trimmed around the API server)."""
+    dns = f"{name}-dns"
+    props: dict[str, Any] = {
+        "provisioningState": "Succeeded", "powerState": {"code": "Running"},
+        "kubernetesVersion": "1.33.3", "currentKubernetesVersion": "1.33.3", "dnsPrefix": dns,
+        "azurePortalFQDN": f"{dns}-portal.hcp.westeurope.azmk8s.io",
+        "agentPoolProfiles": [{"name": "system", "count": 2, "vmSize": "Standard_D4s_v5", "mode": "System", "osType": "Linux",
+                               "type": "VirtualMachineScaleSets", "provisioningState": "Succeeded"}],
+        "enableRBAC": True,
+        "networkProfile": {"networkPlugin": "azure", "networkPolicy": "cilium", "loadBalancerSku": "standard",
+                           "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10"},
+        "nodeResourceGroup": f"MC_{rg}_{name}_westeurope",
+        "publicNetworkAccess": "Enabled",
+    }
+    if private:
+        props["privateFQDN"] = f"{dns}-1a2b3c4d.privatelink.westeurope.azmk8s.io"
+        props["apiServerAccessProfile"] = {"enablePrivateCluster": True, "privateDNSZone": "system",
+                                           "enablePrivateClusterPublicFQDN": False}
+    else:
+        props["fqdn"] = f"{dns}-1a2b3c4d.hcp.westeurope.azmk8s.io"
+        if ranges is not None:
+            props["apiServerAccessProfile"] = {"authorizedIPRanges": ranges, "enablePrivateCluster": False}
+    return {
+        # ARM returns this provider's ids with a lower-case "resourcegroups"
+        "id": f"/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}",
+        "name": name, "type": "Microsoft.ContainerService/ManagedClusters", "location": "westeurope",
+        "tags": {"team": "ml-platform"}, "sku": {"name": "Base", "tier": "Standard"},
+        "identity": {"type": "SystemAssigned", "principalId": "e1f2a3b4-1111-4222-8333-944455556666",
+                     "tenantId": "72f988bf-0000-4000-8000-000000000000"},
+        "properties": props,
     }
 
 
@@ -278,6 +313,11 @@ def ml_team_subscription(sub: str = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") -> S
                                "keyUri": f"{vault_uri}keys/cmk-ml",
                                "rotationPolicy": {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "notify"}}]}}},
         },
+        managed_clusters=[
+            managed_cluster(sub, "rg-ml-aks", "aks-ray"),  # public, any address
+            managed_cluster(sub, "rg-ml-aks", "aks-training", ranges=["203.0.113.0/24", "198.51.100.7/32"]),
+            managed_cluster(sub, "rg-ml-aks", "aks-serving", private=True),
+        ],
         diagnostic_settings=[
             # exports only Security events: Administrative (the control-plane audit trail) is not exported
             _diag(f"/subscriptions/{sub}", "security-to-law", None, [{"category": "Security", "enabled": False},
@@ -372,6 +412,8 @@ class FakeArm:
           lambda m, q, b: self._page(m[0], self._find_or(m[1], "keys", m[0].rsplit("/keys", 1)[0]), q))
         r("GET", rg + r"/providers/Microsoft\.KeyVault/vaults/[^/]+/keys/[^/]+",
           lambda m, q, b: copy.deepcopy(self._find(m[1], "key_details", m[0])))
+        r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.ContainerService/managedClusters",
+          lambda m, q, b: self._page(m[0], self._sub(m[1]).managed_clusters, q))
         r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.Insights/diagnosticSettings",
           lambda m, q, b: {"value": copy.deepcopy(self._sub(m[1]).diagnostic_settings)})
         # Operations a careless collector might call; answered like ARM would, so a test catches them.

@@ -12,7 +12,7 @@ from auditor.collectors.azure import AzureCollector
 from auditor.collectors.azure.arm import ALLOWED_OPERATIONS, ArmApi, operation_for
 from auditor.collectors.base import CollectionSink
 from auditor.config import ConfigError
-from auditor.resources import AuditTrail, Bucket, FirewallRule, Key, MLWorkload, Notebook, Role
+from auditor.resources import AuditTrail, Bucket, Cluster, FirewallRule, Key, MLWorkload, Notebook, Role
 
 SUB = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 SANDBOX = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -40,7 +40,7 @@ def test_whole_estate(fake_arm: FakeArm, ca_file: str) -> None:
     sink, cred = run(fake_arm, ca_file)
     assert sink.errors == []
     assert {r.ref.account for r in sink.resources} == {SUB, SANDBOX}
-    assert {type(r) for r in sink.resources} == {AuditTrail, Bucket, Role, Notebook, MLWorkload, FirewallRule, Key}
+    assert {type(r) for r in sink.resources} == {AuditTrail, Bucket, Role, Notebook, MLWorkload, FirewallRule, Key, Cluster}
     assert all(r.ref.provider == "azure" and r.ref.cloud == "azure" for r in sink.resources)
     res = by_name(sink)
 

@@ -79,6 +79,8 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "vaults.list": Operation(rf"{_SUB}/providers/Microsoft\.KeyVault/vaults", "2026-05-15"),
     "keys.list": Operation(rf"{_VAULT}/keys", "2026-05-15"),
     "keys.get": Operation(rf"{_VAULT}/keys/{_SEG}", "2026-05-15"),
+    # azure-mgmt-containerservice
+    "managedClusters.list": Operation(rf"{_SUB}/providers/Microsoft\.ContainerService/managedClusters", "2026-08-01"),
 }
 
 
@@ -254,6 +256,11 @@ class ArmClients:
         from azure.mgmt.keyvault import KeyVaultManagementClient
 
         return self._keep(KeyVaultManagementClient(self.credential, subscription, **self._kwargs()))
+
+    def containerservice(self, subscription: str) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+
+        return self._keep(ContainerServiceClient(self.credential, subscription, **self._kwargs()))
 
     def close(self) -> None:
         for client in self._open:

@@ -1,7 +1,7 @@
 """Live Azure collector: storage accounts and containers, subscription role assignments, Azure
-ML workspaces and compute instances, NSGs, Key Vault keys and activity-log export, for each
-subscription the credential can see. Subscriptions, and each subscription's services, are read
-side by side.
+ML workspaces and compute instances, NSGs, Key Vault keys, AKS control planes and activity-log
+export, for each subscription the credential can see. Subscriptions, and each subscription's
+services, are read side by side.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
+from auditor.collectors.azure import aks
 from auditor.collectors.azure import normalize as n
 from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
@@ -35,6 +36,7 @@ PERMISSIONS = (
     "Microsoft.Network/networkSecurityGroups/read",
     "Microsoft.KeyVault/vaults/read",
     "Microsoft.KeyVault/vaults/keys/read",
+    aks.PERMISSION,
 )
 
 
@@ -46,6 +48,7 @@ CLIENT_MODULES = (
     "azure.mgmt.authorization",
     "azure.mgmt.network",
     "azure.mgmt.keyvault",
+    "azure.mgmt.containerservice",
 )
 
 
@@ -156,6 +159,7 @@ class AzureCollector:
             lambda: self._ml(arm.raw, sub, sink),
             lambda: self._nsgs(arm, sub, sink),
             lambda: self._keys(arm, sub, sink),
+            lambda: self._clusters(arm, sub, sink),
         ]
         with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
             for future in [pool.submit(t) for t in tasks]:
@@ -253,6 +257,12 @@ class AzureCollector:
 
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             list(pool.map(one, vaults or []))
+
+    def _clusters(self, arm: ArmClients, sub: str, sink: CollectionSink) -> None:
+        client = arm.containerservice(sub)
+        items = self._guard(sink, sub, aks.OPERATION, lambda: [wire(c) for c in client.managed_clusters.list()])
+        for item in items or []:
+            sink.add(aks.normalize_cluster(sub, item))
 
 
 def _group_and_name(resource_id: str) -> tuple[str, str]:
