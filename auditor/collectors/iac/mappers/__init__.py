@@ -17,6 +17,8 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
     from auditor.collectors.iac.mappers.azure_tf import AzureTerraform
     from auditor.collectors.iac.mappers.clusters import KubernetesIac
     from auditor.collectors.iac.mappers.gcp_tf import GcpTerraform
+    from auditor.collectors.iac.mappers.genai_cfn import GenAICloudFormation
+    from auditor.collectors.iac.mappers.genai_tf import GenAITerraform
 
     # Each scope (a Terraform root module, a template, a plan) is mapped on its own: account-level
     # settings and joins by name never reach into another root module.
@@ -27,9 +29,10 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
     for scope, members in scopes.items():
         tf = [r for r in members if r.source == "terraform"]
         cfn = [r for r in members if r.source == "cloudformation"]
-        mappers = [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf)] if tf else []
+        mappers = [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf), GenAITerraform(tf)] if tf else []
         if cfn:
             mappers.append(AwsCloudFormation(cfn, own_accounts))
+            mappers.append(GenAICloudFormation(cfn))
         if tf or cfn:
             mappers.append(KubernetesIac(members))
         where = scope.split(":", 1)[-1]

@@ -1,0 +1,142 @@
+"""Generative-AI joins (pure, no I/O), run by ``auditor.linking.link``.
+
+- An agent's (or knowledge base's) role is looked up among the scan's Roles: its admin and
+  wildcard-data verdicts become the workload's ``role_admin`` / ``role_wildcard_data``.
+- Poisoned retrieval: a knowledge base or vector index whose source bucket anyone can read or
+  write, or whose backing vector store is public, gets an ``exposure_chain`` naming every hop.
+- Swapped model: a workload whose model artifacts load from a bucket that anyone, or its own
+  role, can write gets an ``exposure_chain`` (workload, role, grant, bucket).
+- Prompt logs: the Bedrock log bucket's public access and key decide ``log_public`` and
+  ``log_customer_key``.
+
+Pointers (``role``, ``source_buckets``, ``backing_store``, ``artifact_buckets``, ``log_targets``)
+are resource ids: ARNs in a live scan, Terraform addresses in IaC. A pointer to something the scan
+did not read leaves the verdict unknown unless another hop already proves the exposure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from auditor.analysis.genai_policy import bucket_write_grant
+from auditor.resources import Bucket, MLWorkload, Resource, Role
+
+_STORE_TYPES = ("knowledge_base", "vector_store")
+
+
+class _Index:
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self.buckets: dict[str, Bucket] = {}
+        self.roles: dict[str, Role] = {}
+        self.workloads: dict[str, MLWorkload] = {}
+        for r in resources:
+            if isinstance(r, Bucket) and r.scope != "container":
+                for key in (r.ref.id, r.ref.name, f"arn:aws:s3:::{r.ref.name}"):
+                    self.buckets.setdefault(key, r)
+            elif isinstance(r, Role):
+                self.roles.setdefault(r.ref.id, r)
+            elif isinstance(r, MLWorkload):
+                self.workloads.setdefault(r.ref.id, r)
+
+    def bucket(self, pointer: str) -> Bucket | None:
+        name = pointer.removeprefix("s3://").split("/", 1)[0] if pointer.startswith("s3://") else pointer
+        return self.buckets.get(pointer) or self.buckets.get(name)
+
+
+def needs_linking(resource: Resource) -> bool:
+    return isinstance(resource, MLWorkload) and bool(
+        resource.role or resource.source_buckets or resource.backing_store or resource.artifact_buckets
+        or (resource.workload_type == "bedrock_logging" and resource.log_targets)
+    )
+
+
+def link_genai(resources: Sequence[Resource]) -> list[Resource]:
+    if not any(needs_linking(r) for r in resources):
+        return list(resources)
+    index = _Index(resources)
+    return [_linked(r, index) if isinstance(r, MLWorkload) and needs_linking(r) else r for r in resources]
+
+
+def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
+    update: dict[str, object] = {}
+    role = index.roles.get(w.role) if w.role else None
+    if role is not None:
+        update.update(role_admin=role.is_admin, role_wildcard_data=role.wildcard_data_access,
+                      role_detail=role.admin_via if role.is_admin else role.wildcard_data_via)
+    if w.workload_type in _STORE_TYPES and (w.source_buckets or w.backing_store):
+        update["exposure_chain"] = _retrieval_chain(w, index)
+    elif w.artifact_buckets:
+        update["exposure_chain"] = _artifact_chain(w, role, index)
+    if w.workload_type == "bedrock_logging" and w.log_targets:
+        update.update(_log_protection(w, index))
+    return w.model_copy(update=update) if update else w
+
+
+def _name(w: MLWorkload) -> str:
+    return f"{w.workload_type.replace('_', ' ')} {w.ref.name}"
+
+
+def _retrieval_chain(w: MLWorkload, index: _Index) -> list[str] | None:
+    unknown = False
+    for pointer in w.source_buckets:
+        bucket = index.bucket(pointer)
+        if bucket is None:
+            unknown = True
+            continue
+        via = f" ({bucket.public_via})" if bucket.public_via else ""
+        if bucket.public_write:
+            return [_name(w), f"data source bucket {bucket.ref.name} writable by anyone{via}"]
+        if bucket.public_read:
+            return [_name(w), f"data source bucket {bucket.ref.name} readable by anyone{via}"]
+        if bucket.public_write is None or bucket.public_read is None:
+            unknown = True
+    if w.backing_store:
+        store = index.workloads.get(w.backing_store)
+        if store is None or store.public_access is None:
+            unknown = True
+        elif store.public_access:
+            via = f" ({store.public_via})" if store.public_via else ""
+            return [_name(w), f"backing {_name(store)} reachable from the internet{via}"]
+    return None if unknown else []
+
+
+def _artifact_chain(w: MLWorkload, role: Role | None, index: _Index) -> list[str] | None:
+    unknown = False
+    for pointer in w.artifact_buckets:
+        bucket = index.bucket(pointer)
+        name = bucket.ref.name if bucket else pointer.removeprefix("arn:aws:s3:::").removeprefix("s3://").split("/", 1)[0]
+        if bucket is not None and bucket.public_write:
+            via = f" ({bucket.public_via})" if bucket.public_via else ""
+            return [_name(w), f"artifact bucket {name} writable by anyone{via}"]
+        if bucket is None or bucket.public_write is None:
+            unknown = True
+        if role is None or role.policy_documents is None:
+            unknown = unknown or bool(w.role)
+            continue
+        grant = bucket_write_grant(role.policy_documents, name)
+        if grant:
+            return [_name(w), f"role {role.ref.name}", grant, f"artifact bucket {name}"]
+    if w.role and role is None:
+        unknown = True
+    return None if unknown else []
+
+
+def _log_protection(w: MLWorkload, index: _Index) -> dict[str, object]:
+    """Public access and key of the log buckets; log groups keep what their collector read."""
+    targets = w.log_targets or []
+    found = [b for b in (index.bucket(t) for t in targets) if b is not None]
+    if not found:
+        return {}
+    every_target_is_a_bucket = len(found) == len(targets)
+    out: dict[str, object] = {}
+    exposed = [b for b in found if b.public_read]
+    if exposed:
+        out.update(log_public=True, log_detail=f"log bucket {exposed[0].ref.name}: {exposed[0].public_via or 'public'}")
+    elif every_target_is_a_bucket and all(b.public_read is False for b in found):
+        out["log_public"] = False
+    keys = [None if b.encryption is None else b.encryption == "customer_managed" for b in found]
+    if False in keys:
+        out["log_customer_key"] = False
+    elif every_target_is_a_bucket and all(keys):
+        out["log_customer_key"] = True
+    return out

@@ -1,0 +1,205 @@
+# Bedrock agent with a knowledge base on an OpenSearch Serverless collection, ECR repositories.
+
+resource "aws_s3_bucket" "docs" {
+  bucket = "kb-docs"
+}
+
+resource "aws_s3_bucket_acl" "docs" {
+  bucket = aws_s3_bucket.docs.id
+  acl    = "public-read-write"
+}
+
+resource "aws_iam_role" "agent" {
+  name               = "bedrock-agent"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "bedrock.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "agent_admin" {
+  role       = aws_iam_role.agent.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+
+resource "aws_bedrock_guardrail" "weak" {
+  name                      = "weak"
+  blocked_input_messaging   = "no"
+  blocked_outputs_messaging = "no"
+  content_policy_config {
+    filters_config {
+      type            = "PROMPT_ATTACK"
+      input_strength  = "MEDIUM"
+      output_strength = "NONE"
+    }
+    filters_config {
+      type            = "HATE"
+      input_strength  = "HIGH"
+      output_strength = "HIGH"
+    }
+  }
+}
+
+resource "aws_bedrock_guardrail" "strong" {
+  name                      = "strong"
+  blocked_input_messaging   = "no"
+  blocked_outputs_messaging = "no"
+  kms_key_arn               = "arn:aws:kms:us-east-1:123456789012:key/guard"
+  content_policy_config {
+    filters_config {
+      type            = "PROMPT_ATTACK"
+      input_strength  = "HIGH"
+      output_strength = "NONE"
+    }
+  }
+  sensitive_information_policy_config {
+    pii_entities_config {
+      type   = "EMAIL"
+      action = "ANONYMIZE"
+    }
+  }
+}
+
+resource "aws_bedrockagent_agent" "support" {
+  agent_name              = "support"
+  agent_resource_role_arn = aws_iam_role.agent.arn
+  foundation_model        = "anthropic.claude-3-haiku-20240307-v1:0"
+}
+
+resource "aws_bedrockagent_agent" "guarded" {
+  agent_name                  = "guarded"
+  agent_resource_role_arn     = "arn:aws:iam::123456789012:role/elsewhere"
+  foundation_model            = "anthropic.claude-3-haiku-20240307-v1:0"
+  customer_encryption_key_arn = "arn:aws:kms:us-east-1:123456789012:key/agent"
+  guardrail_configuration {
+    guardrail_identifier = aws_bedrock_guardrail.strong.guardrail_id
+    guardrail_version    = "1"
+  }
+}
+
+resource "aws_opensearchserverless_security_policy" "net" {
+  name = "kb-net"
+  type = "network"
+  policy = jsonencode([{
+    Rules           = [{ ResourceType = "collection", Resource = ["collection/kb-*"] }]
+    AllowFromPublic = true
+  }])
+}
+
+resource "aws_opensearchserverless_security_policy" "enc" {
+  name = "kb-enc"
+  type = "encryption"
+  policy = jsonencode({
+    Rules       = [{ ResourceType = "collection", Resource = ["collection/kb-*"] }]
+    AWSOwnedKey = true
+  })
+}
+
+resource "aws_opensearchserverless_collection" "kb" {
+  name = "kb-vectors"
+  type = "VECTORSEARCH"
+}
+
+resource "aws_bedrockagent_knowledge_base" "kb" {
+  name     = "support-kb"
+  role_arn = aws_iam_role.agent.arn
+  knowledge_base_configuration {
+    type = "VECTOR"
+    vector_knowledge_base_configuration {
+      embedding_model_arn = "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"
+    }
+  }
+  storage_configuration {
+    type = "OPENSEARCH_SERVERLESS"
+    opensearch_serverless_configuration {
+      collection_arn    = aws_opensearchserverless_collection.kb.arn
+      vector_index_name = "idx"
+      field_mapping {
+        vector_field   = "v"
+        text_field     = "t"
+        metadata_field = "m"
+      }
+    }
+  }
+}
+
+resource "aws_bedrockagent_data_source" "docs" {
+  knowledge_base_id = aws_bedrockagent_knowledge_base.kb.id
+  name              = "docs"
+  data_source_configuration {
+    type = "S3"
+    s3_configuration {
+      bucket_arn = aws_s3_bucket.docs.arn
+    }
+  }
+}
+
+resource "aws_bedrockagent_agent_knowledge_base_association" "support" {
+  agent_id             = aws_bedrockagent_agent.support.id
+  knowledge_base_id    = aws_bedrockagent_knowledge_base.kb.id
+  description          = "docs"
+  knowledge_base_state = "ENABLED"
+}
+
+resource "aws_bedrock_custom_model" "tuned" {
+  custom_model_name     = "tuned"
+  job_name              = "tune-1"
+  base_model_identifier = "amazon.titan-text-express-v1"
+  role_arn              = aws_iam_role.agent.arn
+  training_data_config {
+    s3_uri = "s3://kb-docs/train.jsonl"
+  }
+  output_data_config {
+    s3_uri = "s3://kb-docs/out/"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "prompts" {
+  name = "bedrock-prompts"
+}
+
+resource "aws_bedrock_model_invocation_logging_configuration" "this" {
+  logging_config {
+    text_data_delivery_enabled = true
+    cloudwatch_config {
+      log_group_name = aws_cloudwatch_log_group.prompts.name
+      role_arn       = aws_iam_role.agent.arn
+    }
+  }
+}
+
+resource "aws_ecr_repository" "serving" {
+  name = "llm-serving"
+}
+
+resource "aws_ecr_repository_policy" "serving" {
+  repository = aws_ecr_repository.serving.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "pull", Effect = "Allow", Principal = "*", Action = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }]
+  })
+}
+
+resource "aws_ecr_repository" "hardened" {
+  name                 = "llm-hardened"
+  image_tag_mutability = "IMMUTABLE"
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = "arn:aws:kms:us-east-1:123456789012:key/ecr"
+  }
+}
+
+resource "aws_ecr_repository" "scanned_by_registry" {
+  name = "team-models"
+}
+
+resource "aws_ecr_registry_scanning_configuration" "this" {
+  scan_type = "ENHANCED"
+  rule {
+    scan_frequency = "SCAN_ON_PUSH"
+    repository_filter {
+      filter      = "team-*"
+      filter_type = "WILDCARD"
+    }
+  }
+}

@@ -1,0 +1,120 @@
+"""Generative-AI services in Terraform (AWS, Azure, GCP) and CloudFormation: exact findings per
+resource after the scan's joins (poisoned retrieval, agent role), with the real collector, mapper,
+linking and checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.collectors.base import CollectionSink
+from auditor.collectors.iac import IacCollector
+from auditor.engine import Engine
+from auditor.linking import link
+
+PROJECTS = Path(__file__).parent / "projects"
+_RANK = {"pass": 0, "unknown": 1, "error": 2, "fail": 3}
+
+
+class Linked:
+    def __init__(self, resources: list[Any], errors: list[Any], findings: list[Any]) -> None:
+        self.resources = {r.ref.id: r for r in resources}
+        self.errors = errors
+        self._status: dict[str, dict[str, str]] = {}
+        for f in findings:
+            row = self._status.setdefault(f.resource_id, {})
+            if f.check_id not in row or _RANK[f.status.value] > _RANK[row[f.check_id]]:
+                row[f.check_id] = f.status.value
+
+    def of(self, resource_id: str) -> dict[str, str]:
+        return self._status.get(resource_id, {})
+
+
+@pytest.fixture
+def scan_linked(iac_registry):
+    def run(name: str) -> Linked:
+        sink = CollectionSink()
+        IacCollector([str(PROJECTS / name)]).collect(sink)
+        resources = link(sink.resources)
+        return Linked(resources, sink.errors, Engine(iac_registry).evaluate(resources))
+
+    return run
+
+
+def _ml(row: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in row.items() if k.startswith("ml_")}
+
+
+def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
+    scan = scan_linked("genai_aws")
+    assert not scan.errors
+    assert _ml(scan.of("aws_bedrockagent_agent.support")) == {
+        "ml_guardrail_missing": "fail", "ml_agent_role_overprivileged": "fail", "ml_genai_not_customer_key": "fail"}
+    # a guardrail by reference; a role outside the project stays unknown
+    assert _ml(scan.of("aws_bedrockagent_agent.guarded")) == {
+        "ml_guardrail_missing": "pass", "ml_agent_role_overprivileged": "unknown", "ml_genai_not_customer_key": "pass"}
+    assert scan.resources["aws_bedrockagent_agent.support"].role_detail == "managed policy AdministratorAccess"
+    assert _ml(scan.of("aws_bedrock_guardrail.weak")) == {"ml_guardrail_weak": "fail"}
+    assert _ml(scan.of("aws_bedrock_guardrail.strong")) == {"ml_guardrail_weak": "pass"}
+    # the collection is public through a wildcard network policy and uses an AWS-owned key
+    assert _ml(scan.of("aws_opensearchserverless_collection.kb")) == {
+        "ml_vector_store_public": "fail", "ml_genai_not_customer_key": "fail"}
+    kb = scan.of("aws_bedrockagent_knowledge_base.kb")
+    assert kb["ml_retrieval_source_exposed"] == "fail" and kb["ml_genai_not_customer_key"] == "fail"
+    chain = scan.resources["aws_bedrockagent_knowledge_base.kb"].exposure_chain
+    assert chain is not None and chain[0] == "knowledge base support-kb", chain
+    assert chain[1].startswith("data source bucket kb-docs writable by anyone (ACL grants READ to AllUsers; ACL grants WRITE")
+    assert _ml(scan.of("aws_bedrock_model_invocation_logging_configuration.this")) == {
+        "ml_invocation_logging_off": "pass", "ml_prompt_log_unprotected": "fail"}
+    assert _ml(scan.of("aws_ecr_repository.serving")) == {"ml_registry_public": "fail", "ml_registry_scan_on_push_off": "fail"}
+    assert _ml(scan.of("aws_ecr_repository.hardened")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
+    # scanned through the account's registry scanning rule team-*
+    assert scan.of("aws_ecr_repository.scanned_by_registry")["ml_registry_scan_on_push_off"] == "pass"
+
+
+def test_cloudformation_bedrock_opensearch_ecr(scan_linked) -> None:
+    scan = scan_linked("genai_cfn")
+    assert not scan.errors
+    agent = scan.of("template.yaml#Agent")
+    assert agent["ml_guardrail_missing"] == "pass" and agent["ml_agent_role_overprivileged"] == "fail"
+    assert "s3:*" in (scan.resources["template.yaml#Agent"].role_detail or "")
+    assert scan.of("template.yaml#Guard")["ml_guardrail_weak"] == "fail"
+    assert _ml(scan.of("template.yaml#Collection")) == {"ml_vector_store_public": "pass", "ml_genai_not_customer_key": "pass"}
+    kb = scan.of("template.yaml#KnowledgeBase")
+    assert kb["ml_genai_not_customer_key"] == "pass" and kb["ml_retrieval_source_exposed"] == "pass"
+    repo = scan.resources["template.yaml#Repo"]
+    assert repo.foreign_accounts == ["210987654321"]
+    assert _ml(scan.of("template.yaml#Repo")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
+
+
+def test_azure_openai_search_and_registry(scan_linked) -> None:
+    scan = scan_linked("genai_azure")
+    assert not scan.errors
+    assert _ml(scan.of("azurerm_cognitive_account.openai")) == {
+        "ml_genai_public_network": "fail", "ml_genai_local_auth": "fail", "ml_genai_not_customer_key": "fail",
+        "ml_invocation_logging_off": "fail"}
+    assert _ml(scan.of("azurerm_cognitive_account.locked")) == {
+        "ml_genai_public_network": "pass", "ml_genai_local_auth": "pass", "ml_genai_not_customer_key": "pass",
+        "ml_invocation_logging_off": "pass", "ml_prompt_log_unprotected": "unknown"}
+    assert scan.of("azurerm_cognitive_deployment.gpt")["ml_guardrail_missing"] == "pass"
+    policy = scan.resources["azurerm_cognitive_account_rai_policy.lenient"]
+    assert policy.filters == {"prompt_attack": "none", "hate": "low"}
+    assert scan.of("azurerm_cognitive_account_rai_policy.lenient")["ml_guardrail_weak"] == "fail"
+    assert _ml(scan.of("azurerm_search_service.rag")) == {
+        "ml_vector_store_public": "fail", "ml_genai_local_auth": "fail", "ml_genai_not_customer_key": "fail"}
+    assert scan.of("azurerm_container_registry.models")["ml_registry_public"] == "fail"
+
+
+def test_vertex_endpoints_vector_search_and_artifact_registry(scan_linked) -> None:
+    scan = scan_linked("genai_gcp")
+    assert not scan.errors
+    chat = scan.of("google_vertex_ai_endpoint.chat")
+    assert chat["ml_genai_public_network"] == "fail" and chat["ml_invocation_logging_off"] == "fail"
+    private = scan.of("google_vertex_ai_endpoint.private")
+    assert private["ml_genai_public_network"] == "pass" and private["ml_invocation_logging_off"] == "pass"
+    assert scan.of("google_vertex_ai_index_endpoint.public")["ml_vector_store_public"] == "fail"
+    # an index is as exposed as the endpoint it is deployed to
+    assert scan.of("google_vertex_ai_index.docs")["ml_vector_store_public"] == "fail"
+    assert scan.of("google_artifact_registry_repository.serving")["ml_registry_public"] == "fail"
