@@ -205,3 +205,23 @@ def test_kustomize_folders_are_rendered(tmp_path: Path) -> None:
     ids = {r.ref.id for r in sink.resources}
     assert "RayCluster/ml/prod-train" in ids and "RayCluster/ml-exposed/train" not in ids
     assert subprocess.run(["kubectl", "version", "--client"], capture_output=True).returncode == 0
+
+
+def test_same_named_objects_in_separate_files_are_all_judged(tmp_path: Path) -> None:
+    """A folder of samples (each file its own app) reuses names: none may hide another."""
+    from auditor.collectors.iac import IacCollector
+
+    open_cluster = estate()["ml-exposed/raycluster.yaml"][0]
+    with_token = {**open_cluster, "spec": {**open_cluster["spec"], "authOptions": {"mode": "token"}}}
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(with_token))
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(open_cluster))
+    sink = CollectionSink()
+    IacCollector([str(tmp_path)]).collect(sink)
+    clusters = {r.ref.id: r for r in sink.resources if r.kind == "ClusterWorkload"}
+    assert set(clusters) == {"RayCluster/ml-exposed/train", "RayCluster/ml-exposed/train@b.yaml"}
+    assert clusters["RayCluster/ml-exposed/train"].auth_enabled is True  # type: ignore[attr-defined]
+    assert clusters["RayCluster/ml-exposed/train@b.yaml"].auth_enabled is False  # type: ignore[attr-defined]
+    services = {r.ref.id: r for r in sink.resources if r.kind == "ClusterExposure"}
+    # each head Service reaches its own cluster
+    assert services["Service/ml-exposed/train-head-svc@b.yaml"].backends == ["RayCluster/ml-exposed/train@b.yaml"]  # type: ignore[attr-defined]
+    assert services["Service/ml-exposed/train-head-svc"].backends == ["RayCluster/ml-exposed/train"]  # type: ignore[attr-defined]

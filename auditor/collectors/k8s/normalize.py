@@ -103,7 +103,12 @@ class _Index:
     owned_addresses: dict[str, list[str]] = field(default_factory=dict)
 
 
+_ID_KEY = "__auditor_id"
+
+
 def object_id(obj: dict[str, Any]) -> str:
+    if _ID_KEY in obj:
+        return str(obj[_ID_KEY])
     meta = obj.get("metadata") or {}
     kind = str(obj.get("kind") or "Object")
     if kind == "Namespace":
@@ -122,7 +127,7 @@ def normalize(
 ) -> list[Resource]:
     """Resources for these objects. ``unreadable`` names (namespace or None for all, kind) pairs
     that could not be listed: their absence then proves nothing (e.g. NetworkPolicies -> unknown)."""
-    items = [(o, origin) for o, origin in objects if isinstance(o, dict) and o.get("kind")]
+    items = _unique([(o, origin) for o, origin in objects if isinstance(o, dict) and o.get("kind")])
     blind = set(unreadable)
     index = _Index()
     out: list[Resource] = []
@@ -179,6 +184,21 @@ def normalize(
                 ml_workloads=ml,
             )
         )
+    return out
+
+
+def _unique(items: list[tuple[dict[str, Any], Origin]]) -> list[tuple[dict[str, Any], Origin]]:
+    """Manifests of separate apps (a folder of samples, a monorepo) may reuse a name: the second
+    object of an id gets its file in the id (``Kind/ns/name@path``) instead of replacing the first."""
+    seen: dict[str, str | None] = {}
+    out = []
+    for obj, origin in items:
+        rid = object_id(obj)
+        if rid in seen and seen[rid] != origin.path and origin.path is not None:
+            obj = {**obj, _ID_KEY: f"{rid}@{origin.path}"}
+        else:
+            seen.setdefault(rid, origin.path)
+        out.append((obj, origin))
     return out
 
 
@@ -452,22 +472,29 @@ def _custom_resource_service(obj: dict[str, Any]) -> dict[str, Any] | None:
     meta = head_service.get("metadata") or {}
     svc_spec = {**(head_service.get("spec") or {}), "type": service_type, "ports": ports,
                 "selector": {"ray.io/cluster": name, "ray.io/node-type": "head"}}
-    return {
+    service = {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": f"{name}-head-svc", "namespace": namespace_of(obj), "annotations": meta.get("annotations") or {}},
         "spec": svc_spec,
     }
+    owner_id = object_id(obj)
+    if "@" in owner_id:  # the head Service of a same-named cluster from another file
+        service[_ID_KEY] = f"Service/{namespace_of(obj)}/{name}-head-svc@{owner_id.split('@', 1)[1]}"
+    return service
 
 
-def _backends(ns: str, selector: dict[str, str], index: _Index) -> list[ClusterWorkload]:
+def _backends(ns: str, selector: dict[str, str], index: _Index, path: str | None = None) -> list[ClusterWorkload]:
+    """Workloads a selector picks; among manifests of several apps, those of the Service's own file first."""
     if not selector:
         return []
-    return [
+    matches = [
         w
         for w in index.workloads.values()
         if w.namespace == ns and all(w.labels.get(k) == v for k, v in selector.items())
     ]
+    same_file = [w for w in matches if path is not None and w.ref.path == path]
+    return same_file or matches
 
 
 def _ml_reached(backends: list[ClusterWorkload], target_ports: list[int | str]) -> list[str]:
@@ -521,7 +548,7 @@ def _service_exposure(svc: dict[str, Any], origin: Origin, index: _Index) -> Clu
         target = p.get("targetPort", p.get("port"))
         if isinstance(target, (int, str)):
             target_ports.append(target)
-    backends = _backends(ns, {str(k): str(v) for k, v in (spec.get("selector") or {}).items()}, index)
+    backends = _backends(ns, {str(k): str(v) for k, v in (spec.get("selector") or {}).items()}, index, origin.path)
     addresses = list(dict.fromkeys([*_service_addresses(svc), *index.owned_addresses.get(object_id(svc), [])]))
     ranges = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
     if not ranges and annotations.get(_LB_RANGES_ANNOTATION):
