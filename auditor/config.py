@@ -252,6 +252,17 @@ class ConcurrencyConfig(Strict):
     per_account: int = Field(default=16, ge=1, le=256, description="regions x services in flight per account")
 
 
+class DistributedConfig(Strict):
+    """``auditor worker`` and ``scan --distributed``: Celery over Redis or Valkey, the store shared."""
+
+    broker: str | None = Field(default=None, description="redis:// or valkey URL (AUDITOR_BROKER_URL overrides)")
+    visibility_timeout: int = Field(
+        default=7200, ge=10, description="seconds before an unacknowledged task is redelivered: above the longest scan"
+    )
+    max_tasks_per_child: int = Field(default=20, ge=1, description="recycle a worker process after this many targets")
+    concurrency: int = Field(default=2, ge=1, le=256, description="targets one worker scans at once")
+
+
 class NotifyTarget(Strict):
     """Where to send the diff after a scan: a summary file or a Slack-compatible webhook."""
 
@@ -294,6 +305,7 @@ class AuditorConfig(Strict):
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     store: str | None = Field(default=None, description="scan history: SQLite path or database URL")
     concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
+    distributed: DistributedConfig = Field(default_factory=DistributedConfig)
 
     @field_validator("version")
     @classmethod

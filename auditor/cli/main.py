@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "auditor.cli.history_cmds",
     "auditor.cli.supply_chain_cmds",
     "auditor.cli.demo_cmd",
+    "auditor.cli.scale_cmds",
 )
 
 
@@ -46,8 +47,14 @@ def cli(debug: bool = False) -> None:
 
 @cli.group(invoke_without_command=True)
 @common_scan_options
+@click.option("--distributed", is_flag=True, help="With --config: one task per target for `auditor worker`s (Celery).")
+@click.option("--detach", is_flag=True, help="With --distributed: enqueue and return; follow with `auditor runs show RUN`.")
+@click.option("--shard", metavar="I/N", help="With --config: scan only slice I of N of the targets (0-based), no broker.")
+@click.option("--run", "run_id", metavar="RUN", help="Run id for --distributed or --shard (all shards of a run share it).")
+@click.option("--broker", help="Broker URL for --distributed (else AUDITOR_BROKER_URL or distributed.broker).")
 @click.pass_context
-def scan(ctx: click.Context, **common: Any) -> None:
+def scan(ctx: click.Context, distributed: bool = False, detach: bool = False, shard: str | None = None,
+         run_id: str | None = None, broker: str | None = None, **common: Any) -> None:
     """Scan a source: aws, gcp, azure, iac, endpoints, files; or the whole estate that
     ``--config auditor.yaml`` describes (``auditor init`` writes a starter file)."""
     if ctx.invoked_subcommand is not None:
@@ -57,9 +64,14 @@ def scan(ctx: click.Context, **common: Any) -> None:
         return
     if not common.get("config_path"):
         raise click.UsageError("name a source (auditor scan aws ...) or give --config auditor.yaml")
+    config_path = common["config_path"]
+    if distributed or shard or detach or run_id or broker:
+        from auditor.cli.scale_cmds import run_scaled
+
+        sys.exit(run_scaled(scan_options(common), config_path, distributed=distributed, detach=detach, shard=shard,
+                            run_id=run_id, broker=broker))
     from auditor.estate import run_estate
 
-    config_path = common["config_path"]
     sys.exit(run_estate(scan_options(common), config_path))
 
 
