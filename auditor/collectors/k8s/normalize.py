@@ -669,7 +669,7 @@ def _inference_exposure(isvc: dict[str, Any], origin: Origin, index: _Index) -> 
     url = str((isvc.get("status") or {}).get("url") or "")
     host = re.sub(r"^https?://", "", url).split("/", 1)[0] if url else ""
     return ClusterExposure(
-        ref=_ref(origin, f"InferenceService/{ns}/{name}/route", name, ns),
+        ref=_ref(origin, f"{object_id(isvc)}/route", name, ns),
         tags=labels,
         namespace=ns,
         object_kind="InferenceService",
