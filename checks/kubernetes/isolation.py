@@ -57,4 +57,4 @@ def cluster_api_public(cluster: Cluster) -> Result:
             + (f" ({cluster.api_detail})" if cluster.api_detail else ""),
             source_ranges=ranges,
         )
-    return passed(f"public API endpoint limited to {', '.join(ranges)}")
+    return passed(f"public API endpoint limited to {', '.join(ranges)}" + (f" ({cluster.api_detail})" if cluster.api_detail else ""))
