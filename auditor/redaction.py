@@ -35,15 +35,23 @@ _SECRET_KEY = re.compile(r"(?i)passw|pwd|secret|token|api_?key|apikey|private_?k
 _NOT_SECRET_VALUE = re.compile(r"(?i)^(?:true|false|none|null|yes|no|enabled?|disabled?|\*+|x+|changeme|<.*>|\$\{.*\}|\{\{.*\}\})$")
 # Query parameters that carry credentials in a URL given on the command line.
 _SECRET_PARAM = re.compile(r"(?i)token|key|secret|sig|signature|passw|auth|code|credential|session")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Options whose value is a URL holding a token in its path (a webhook): only scheme and host are kept.
 _WEBHOOK_OPTIONS = ("--notify",)
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret replaced by its redacted form (prefix, "…" and a hash)."""
-    if not text or not _TRIGGER.search(text):
+    """``text`` with every secret replaced by its redacted form (prefix, "…" and a hash), and
+    any lone surrogate (a file name that is not UTF-8) as U+FFFD: no output format can carry one."""
+    if not text:
         return text
-    return redact_text(text)
+    if _TRIGGER.search(text):
+        text = redact_text(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def _value_form(value: str) -> str:

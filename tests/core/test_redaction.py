@@ -94,3 +94,10 @@ def test_finding_text_is_redacted_and_the_rest_kept() -> None:
     out = redact_finding(finding)
     assert KEY_ID not in out.message and GITHUB not in out.resource_id and KEY_ID not in str(out.evidence)
     assert out.fingerprint == "f" * 16 and out.status == Status.FAIL and out.title == "t"
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_every_output_can_carry() -> None:
+    bucket = _bucket("x\udcff", {"team": "ml"})
+    out = redact_resource(bucket)
+    assert out.ref.name == "x\ufffd"
+    out.model_dump_json()  # writable

@@ -128,9 +128,9 @@ def assert_survived(outcome: Outcome) -> None:
     assert outcome.result is not None, outcome.describe()
 
 
-def assert_not_passed(outcome: Outcome, name: str) -> None:
-    """No passing finding on anything the hostile input gave."""
-    passed = [f for f in outcome.findings_for(name) if f.get("status") == "pass"]
+def assert_not_passed(outcome: Outcome, name: str, checks: tuple[str, ...] | None = None) -> None:
+    """No passing finding (of ``checks``, or any) on anything the hostile input gave."""
+    passed = [f for f in outcome.findings_for(name) if f.get("status") == "pass" and (checks is None or f.get("check_id") in checks)]
     assert not passed, f"{name} passed {[f['check_id'] for f in passed]}\n{outcome.describe()}"
 
 
@@ -166,6 +166,7 @@ class Family:
     control_check: str
     time_limit: float = TIME_LIMIT
     memory_cap: int = MEMORY_CAP
+    guarded_checks: tuple[str, ...] | None = None  # the checks a hostile input must never pass (None: all)
 
 
 def build_root(family: Family, inputs: Sequence[HostileInput], root: Path) -> Path:
@@ -191,7 +192,7 @@ def assert_control_judged(family: Family, outcome: Outcome) -> None:
     assert failing, f"the control {family.control_id} was not judged\n{outcome.describe()}"
 
 
-def assert_input_outcome(case: HostileInput, outcome: Outcome) -> None:
+def assert_input_outcome(case: HostileInput, outcome: Outcome, family: Family | None = None) -> None:
     """Named when it must be (with its words), never passed unless judged normally."""
     if case.must_fail is not None:
         failing = [f for f in outcome.findings_for(case.id + "/") if f.get("status") == "fail" and f.get("check_id") == case.must_fail]
@@ -199,9 +200,11 @@ def assert_input_outcome(case: HostileInput, outcome: Outcome) -> None:
     if not case.named:
         return
     if not case.may_pass:
-        assert_not_passed(outcome, case.id + "/")
-    named = outcome.errors_naming(case.id + "/")
-    assert named, f"no collection error names {case.id}/\n{outcome.describe()}"
+        assert_not_passed(outcome, case.id + "/", family.guarded_checks if family is not None else None)
+    # a collection error naming it, or (a model file that could not be scanned) an unknown finding on it
+    named = outcome.errors_naming(case.id + "/") + [
+        f for f in outcome.findings_for(case.id + "/") if f.get("status") in ("unknown", "error")]
+    assert named, f"no collection error or unknown result names {case.id}/\n{outcome.describe()}"
     text = " ".join(str(e.get("message")) for e in named)
     assert "MemoryError" not in text, f"{case.id}: memory ran out before any limit was reached: {text!r}"
     for word in case.words:

@@ -55,7 +55,7 @@ def test_family_scan_survives_and_judges_the_control(name: str, tmp_path_factory
 def test_hostile_input(name: str, case: HostileInput, tmp_path_factory: pytest.TempPathFactory) -> None:
     outcome = _family_outcome(name, tmp_path_factory)
     assert_survived(outcome)
-    assert_input_outcome(case, outcome)
+    assert_input_outcome(case, outcome, FAMILIES[name][0])
 
 
 ALONE = [(n, c) for n, c in CASES if c.alone]
@@ -67,4 +67,4 @@ def test_hostile_input_alone(name: str, case: HostileInput, tmp_path: Path) -> N
     outcome = run_family(family, [case], tmp_path)
     assert_survived(outcome)
     assert_control_judged(family, outcome)
-    assert_input_outcome(case, outcome)
+    assert_input_outcome(case, outcome, FAMILIES[name][0])
