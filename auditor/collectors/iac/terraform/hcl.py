@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,8 +143,31 @@ def _snippet(src: bytes, line: int) -> str:
     return shown[:80] + ("…" if len(shown) > 80 else "")
 
 
+def _parse_tree(src: bytes, seconds: float) -> Any:
+    """The syntax tree, or an error once the parser has run ``seconds`` on one file."""
+    parser = _parser()
+    started = time.monotonic()
+
+    def read(offset: int, _point: Any) -> bytes:
+        return src[offset : offset + 65536]
+
+    def too_long(*_state: Any) -> bool:
+        return time.monotonic() - started > seconds
+
+    try:
+        return parser.parse(read, progress_callback=too_long)
+    except ValueError:  # the callback cancelled the parse
+        parser.reset()
+        raise HclSyntaxError(f"not parsed within {seconds:g} s (the parse time limit)", 1) from None
+
+
 def parse_hcl(src: bytes, path: str) -> HclFile:
-    tree = _parser().parse(src)
+    try:
+        src.decode("utf-8")
+    except UnicodeDecodeError as exc:  # Terraform reads UTF-8 only; garbage would only slow the parser
+        line = src.count(b"\n", 0, exc.start) + 1
+        raise HclSyntaxError(f"not UTF-8 text (byte 0x{src[exc.start]:02x}): Terraform reads UTF-8 only", line) from None
+    tree = _parse_tree(src, IacLimits.max_parse_seconds)
     root = tree.root_node
     if root.has_error:
         try:
