@@ -313,3 +313,25 @@ def test_missing_local_module_makes_the_scan_incomplete(tmp_path: Path) -> None:
     err = out.error_for("app/main.tf:1")
     assert "not found" in err.message and err.incomplete
     assert_controls_judged(out, cfn=False)
+
+
+def test_random_bytes_under_the_size_limit_never_reach_the_parser(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    (folder / "noise").mkdir()
+    (folder / "noise" / "main.tf").write_bytes(b'resource "x" "y" {}\n' + bytes(range(128, 256)) * 8192)
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 10
+    err = out.error_for("noise/main.tf")
+    assert "not UTF-8 text" in err.message and err.line == 2
+    assert_controls_judged(out)
+
+
+def test_parse_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(IacLimits, "max_parse_seconds", 0.2)
+    folder = with_controls(tmp_path / "p")
+    (folder / "slow").mkdir()
+    (folder / "slow" / "main.tf").write_bytes(b"a {\n" * 400_000)
+    out = scan(folder)
+    assert "parse time limit" in out.error_for("slow/main.tf").message
+    assert_controls_judged(out)
