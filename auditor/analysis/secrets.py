@@ -6,9 +6,11 @@ Workbench post-start metadata, notebooks). The value itself never leaves this mo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.resources import SecretHit
 
@@ -29,14 +31,19 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----")),
     Pattern("github_token", re.compile(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b"), 1),
-    Pattern("gitlab_token", re.compile(r"\b(glpat-[A-Za-z0-9_-]{20,})\b"), 1),
+    Pattern(
+        "gitlab_token",
+        re.compile(r"\b((?:glpat|gldt|glrt|glcbt|glptt|glft|glimt|glagent|gloas|glsoat|glffct)-[A-Za-z0-9_-]{20,}"
+                   r"|GR1348941[A-Za-z0-9_-]{20,})\b"),
+        1,
+    ),
     Pattern("slack_token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})\b"), 1),
     Pattern("slack_webhook", re.compile(r"(https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,})"), 1),
     Pattern("google_api_key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
     Pattern("gcp_service_account_key", re.compile(r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\""), 1),
     Pattern("azure_storage_key", re.compile(r"(?i)AccountKey=([A-Za-z0-9+/=]{86,88})"), 1),
-    Pattern("openai_api_key", re.compile(r"\b(sk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,})\b"), 1),
     Pattern("anthropic_api_key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})\b"), 1),
+    Pattern("openai_api_key", re.compile(r"\b(sk-(?!ant-)(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,})\b"), 1),
     Pattern("huggingface_token", re.compile(r"\b(hf_[A-Za-z0-9]{34,})\b"), 1),
     Pattern("stripe_key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})\b"), 1),
     Pattern("jwt", re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b"), 1),
@@ -66,24 +73,96 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def find_secrets(text: str, location: str = "") -> list[SecretHit]:
-    """Every credential-looking value in ``text``, redacted. One hit per distinct value and kind."""
+def find_secrets(text: str, location: str = "", *, library: bool = False) -> list[SecretHit]:
+    """Every credential-looking value in ``text``, redacted. One hit per distinct value.
+
+    ``library``: also run detect-secrets' own detectors (keywords such as ``DB_PASSWORD`` or
+    ``client_secret``, and provider token formats), without its entropy detectors, which flag
+    ordinary identifiers. A value already named by a more specific rule is reported once.
+    """
     hits: list[SecretHit] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    spans: list[tuple[int, int]] = []
+
+    def add(kind: str, value: str, start: int, end: int) -> None:
+        if value in seen or any(a < end and start < b for a, b in spans):
+            return  # one value, one hit: the first (most specific) rule names it
+        seen.add(value)
+        spans.append((start, end))
+        line = text.count("\n", 0, start) + 1
+        hits.append(SecretHit(kind=kind, redacted=_redact(value), sha256=_hash(value), location=location, line=line))
+
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(text):
             value = match.group(pattern.group)
             if pattern.kind in ("password_assignment", "password_in_url") and _PLACEHOLDERS.match(value):
                 continue
-            key = (pattern.kind, value)
-            if key in seen:
-                continue
-            seen.add(key)
-            line = text.count("\n", 0, match.start()) + 1
-            hits.append(
-                SecretHit(kind=pattern.kind, redacted=_redact(value), sha256=_hash(value), location=location, line=line)
-            )
+            add(pattern.kind, value, match.start(pattern.group), match.end(pattern.group))
+    if library:
+        for kind, value, start in _library_hits(text):
+            add(kind, value, start, start + len(value))
     return hits
+
+
+# detect-secrets' detector names mapped onto the kinds above where they mean the same thing.
+_LIBRARY_KINDS = {
+    "Secret Keyword": "password_assignment",
+    "AWS Access Key": "aws_access_key_id",
+    "Basic Auth Credentials": "password_in_url",
+    "GitHub Token": "github_token",
+    "GitLab Token": "gitlab_token",
+    "OpenAI Token": "openai_api_key",
+    "Private Key": "private_key",
+    "JSON Web Token": "jwt",
+    "Slack Token": "slack_token",
+    "Stripe Access Key": "stripe_key",
+    "Azure Storage Account access key": "azure_storage_key",
+}
+# Entropy detectors flag ordinary identifiers; a public IP address is not a credential.
+_LIBRARY_SKIPPED = frozenset({"Base64 High Entropy String", "Hex High Entropy String", "Public IP (ipv4)"})
+_LIBRARY_MAX_LINE = 20_000  # longer lines (embedded images, minified data) are left to the patterns above
+
+
+@functools.lru_cache(maxsize=1)
+def _library() -> tuple[list[Any], list[Any]] | None:
+    """detect-secrets' detectors and false-positive filters, or None when it is not installed."""
+    try:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.filters import heuristic
+    except ImportError:
+        return None
+    plugins = [cls() for kind, cls in sorted(get_mapping_from_secret_type_to_class().items()) if kind not in _LIBRARY_SKIPPED]
+    secret_filters = [heuristic.is_sequential_string, heuristic.is_potential_uuid, heuristic.is_templated_secret,
+                      heuristic.is_prefixed_with_dollar_sign, heuristic.is_not_alphanumeric_string]
+    return plugins, secret_filters
+
+
+def _library_hits(text: str) -> list[tuple[str, str, int]]:
+    """(kind, value, offset in text) of every detect-secrets hit that its own filters keep."""
+    library = _library()
+    if library is None:
+        return []
+    from detect_secrets.filters.heuristic import is_indirect_reference, is_likely_id_string
+
+    plugins, secret_filters = library
+    found: list[tuple[str, str, int]] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        start_of_line = offset
+        offset += len(line) + 1
+        if len(line) > _LIBRARY_MAX_LINE or not line.strip() or is_indirect_reference(line):
+            continue
+        for plugin in plugins:
+            for secret in plugin.analyze_line(filename="notebook", line=line, line_number=number):
+                value = secret.secret_value
+                if not value or any(f(value) for f in secret_filters) or is_likely_id_string(value, line, plugin):
+                    continue
+                if _PLACEHOLDERS.match(value):
+                    continue
+                at = line.find(value)
+                kind = _LIBRARY_KINDS.get(secret.type) or re.sub(r"[^a-z0-9]+", "_", secret.type.lower()).strip("_")
+                found.append((kind, value, start_of_line + max(at, 0)))
+    return found
 
 
 def redact_text(text: str) -> str:

@@ -278,7 +278,7 @@ def test_collectors_from_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown key"):
         collectors_from_config({"paths": ["x"], "bogus": 1})
     with pytest.raises(ConfigError, match="max-file-size"):
-        collectors_from_config({"paths": ["x"], "max_file_size": "lots"})
+        collectors_from_config({"paths": [str(tmp_path)], "max_file_size": "lots"})
 
 
 def test_ordinary_archives_and_lookalikes_are_not_models(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.files import deps, sniff
-from auditor.collectors.files.models import Limits, Scanner
+from auditor.collectors.files.models import Limits, Scanner, describe_failure
+from auditor.config import ConfigError
 from auditor.resources import Dataset, Dependency, KnownAdvisory, ModelArtifact, NotebookFile, Provider, Ref
 
 _GENERIC_CONTAINERS = frozenset({sniff.ZIP, sniff.GZIP, sniff.BZIP2, sniff.XZ, sniff.LZMA, sniff.ZLIB, sniff.HDF5})
@@ -91,7 +92,8 @@ class FilesCollector:
                 try:
                     st = directory.stat()
                 except OSError as exc:
-                    sink.error(CollectionError(source="files", message=f"{directory}: {exc.strerror}", path=self._rel(directory)))
+                    sink.error(CollectionError(source="files", message=f"{self._rel(directory)}: not scanned ({exc.strerror})",
+                                               path=self._rel(directory), incomplete=True))
                     continue
                 key = (st.st_dev, st.st_ino)
                 if key in seen_dirs:
@@ -100,7 +102,9 @@ class FilesCollector:
                 try:
                     entries = sorted(os.scandir(directory), key=lambda e: e.name)
                 except OSError as exc:
-                    sink.error(CollectionError(source="files", message=f"{directory}: cannot list ({exc.strerror})", path=self._rel(directory)))
+                    # Whatever the folder holds is unseen: the scan is incomplete, never green by omission.
+                    sink.error(CollectionError(source="files", message=f"{self._rel(directory)}: folder not scanned: "
+                                               f"cannot list ({exc.strerror})", path=self._rel(directory), incomplete=True))
                     continue
                 for entry in entries:
                     try:
@@ -109,21 +113,41 @@ class FilesCollector:
                                 stack.append(Path(entry.path))
                         elif entry.is_file():
                             yield Path(entry.path)
-                    except OSError:
-                        continue
+                    except OSError as exc:
+                        sink.error(CollectionError(source="files", message=f"{self._rel(Path(entry.path))}: not scanned "
+                                                   f"({exc.strerror})", path=self._rel(Path(entry.path)), incomplete=True))
 
     # -- collection -----------------------------------------------------------------------
     def collect(self, sink: CollectionSink) -> None:
         files = list(self._walk(sink))
         sink.progress(f"files: scanning {len(files)} files under {self.root}")
-        manifests: list[Path] = []
+        # Each file is its own guarded unit with its own output, merged in walk order: one file
+        # that fails never cancels another, and a scan gives the same result every time.
         with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
-            for found in pool.map(lambda p: self._one(p, sink), files):
-                if found is not None:
-                    manifests.append(found)
+            futures = [pool.submit(self._guarded, path) for path in files]
+            outcomes = [future.result() for future in futures]
+        manifests: list[Path] = []
+        for local, manifest in outcomes:
+            sink.add_all(local.resources)
+            for error in local.errors:
+                sink.error(error)
+            if manifest is not None:
+                manifests.append(manifest)
         for manifest in manifests:
             self._lineage(manifest, sink)
         self._uncovered_models(sink)
+
+    def _guarded(self, path: Path) -> tuple[CollectionSink, Path | None]:
+        local = CollectionSink()
+        try:
+            return local, self._one(path, local)
+        except ConfigError:
+            raise  # a missing extra: the whole scan is misconfigured
+        except Exception as exc:
+            rel = self._rel(path)
+            message = f"{rel}: could not be scanned: {describe_failure(exc)}"
+            local.error(CollectionError(source="files", message=message, path=rel, incomplete=True))
+            return local, None
 
     def _ref(self, path: Path, line: int | None = None, suffix: str = "") -> Ref:
         rel = self._rel(path)
@@ -148,7 +172,7 @@ class FilesCollector:
             return None
         if head.lstrip()[:1] == b"{" and b"auditor-lineage/" in head:
             return path
-        fmt = sniff.sniff(head)
+        fmt = sniff.sniff(head, path.name)
         if fmt is None:
             return None
         self._model(path, fmt, size, sink)
@@ -168,16 +192,16 @@ class FilesCollector:
                 scan = Scanner(self.limits).scan_file(f, size, fmt)
             if self.hash_models:
                 sha = _sha256(path)
-        except OSError as exc:
-            sink.error(CollectionError(source="files", message=f"{rel}: cannot read ({exc})", path=rel, incomplete=True))
-            sink.add(ModelArtifact(ref=self._ref(path), format=fmt, size=size, scan_error=f"cannot read: {exc}"))
+        except Exception as exc:  # the file is unknown, never dropped
+            reason = f"cannot read ({exc.strerror or exc})" if isinstance(exc, OSError) else describe_failure(exc)
+            sink.error(CollectionError(source="files", message=f"{rel}: {reason}", path=rel, incomplete=True))
+            sink.add(ModelArtifact(ref=self._ref(path), format=fmt, size=size, scan_error=reason))
             return
         error = "; ".join(scan.errors) if scan.errors else None
-        if not scan.model_content and fmt in _GENERIC_CONTAINERS and not (fmt == sniff.HDF5 and error):
-            # An ordinary archive or compressed file (a wheel, a document, a backup): not a model.
-            if error:
-                sink.error(CollectionError(source="files", message=f"{rel}: archive not fully read: {error}", path=rel))
-            return
+        if not scan.model_content and fmt in _GENERIC_CONTAINERS and not error:
+            return  # an ordinary archive or compressed file read to its end (a wheel, a document): not a model
+        # An archive that could not be read through (corrupt, encrypted, past a limit) may hold a
+        # model: it is reported as one that could not be scanned.
         if error:
             sink.error(CollectionError(source="files", message=f"{rel}: could not be fully scanned: {error}", path=rel, incomplete=True))
         sink.add(
@@ -196,7 +220,7 @@ class FilesCollector:
             self._models.append((rel, path.resolve()))
 
     def _notebook(self, path: Path, size: int, sink: CollectionSink) -> None:
-        from auditor.collectors.files.notebooks import scan_notebook
+        from auditor.collectors.files.notebooks import notebook_error, scan_notebook
 
         rel = self._rel(path)
         try:
@@ -208,7 +232,7 @@ class FilesCollector:
 
             raise ConfigError("the files extra is not installed: pip install 'ml-posture-auditor[files]'") from None
         except Exception as exc:  # nbformat raises many kinds for a malformed notebook
-            message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            message = notebook_error(exc)
             sink.error(CollectionError(source="files", message=f"{rel}: notebook could not be parsed: {message}", path=rel, incomplete=True))
             sink.add(NotebookFile(ref=self._ref(path), parse_error=message))
             return
@@ -252,7 +276,7 @@ class FilesCollector:
         ]
 
     def _lineage(self, path: Path, sink: CollectionSink) -> None:
-        from auditor.lineage import LineageError, is_manifest, verify
+        from auditor.lineage import is_manifest, verify
 
         rel = self._rel(path)
         try:
@@ -260,9 +284,15 @@ class FilesCollector:
             if not is_manifest(data):
                 return
             result = verify(path, data, trusted_keys=self.trusted_keys)
-        except (OSError, ValueError, LineageError, KeyError, TypeError) as exc:
-            sink.error(CollectionError(source="files", message=f"{rel}: lineage manifest could not be read: {exc}", path=rel, incomplete=True))
-            sink.add(Dataset(ref=self._ref(path), manifest=rel, signature_detail=f"unreadable: {exc}"))
+        except ConfigError:
+            raise
+        except Exception as exc:  # any malformed manifest is this manifest's error alone
+            reason = describe_failure(exc)
+            if isinstance(exc, (KeyError, TypeError, AttributeError)):
+                reason = f"a field is missing or has the wrong type ({reason})"
+            sink.error(CollectionError(source="files", message=f"{rel}: lineage manifest could not be read: {reason}",
+                                       path=rel, incomplete=True))
+            sink.add(Dataset(ref=self._ref(path), manifest=rel, signature_detail=f"unreadable: {reason}"))
             return
         with self._lock:
             self._covered.update(result.covered)

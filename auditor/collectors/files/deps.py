@@ -29,6 +29,40 @@ class ManifestError(Exception):
     pass
 
 
+MAX_YAML_ALIASES = 100  # an environment file needs none; billion-laughs files need millions
+MAX_YAML_DEPTH = 64
+
+
+class _BoundedYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a cap on aliases and nesting (against billion-laughs files)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise ManifestError(f"more than {MAX_YAML_ALIASES} YAML aliases (limit against alias expansion)")
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise ManifestError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _BoundedYamlLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def manifest_kind(name: str) -> str | None:
     base = PurePath(name).name.lower()
     if base.startswith("requirements") and base.endswith((".txt", ".in")):
@@ -59,9 +93,17 @@ def parse_manifest(kind: str, text: str) -> list[Pin]:
                     pins.append(Pin(name, version[2:] if version.startswith("==") else None, _line_of(text, f'"{name}"')))
             return pins
         if kind == "conda":
-            return _conda(yaml.safe_load(text) or {}, text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise ManifestError(f"cannot parse {kind}: {exc}") from None
+            data = _load_yaml(text) or {}
+            if not isinstance(data, dict):
+                raise ManifestError("cannot parse conda: the document is not a mapping")
+            return _conda(data, text)
+    except ManifestError:
+        raise
+    except (ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # One line, no quote of the file (a lock file may hold a private index token).
+        reason = str(exc).splitlines()[0][:200] if not isinstance(exc, (KeyError, TypeError, AttributeError)) \
+            else f"a field has the wrong type ({type(exc).__name__})"
+        raise ManifestError(f"cannot parse {kind}: {reason}") from None
     raise ManifestError(f"unknown manifest kind {kind}")
 
 
@@ -120,7 +162,10 @@ def _conda(data: dict[str, Any], text: str) -> list[Pin]:
     for dep in data.get("dependencies") or []:
         if isinstance(dep, dict):
             for spec in dep.get("pip") or []:
-                pins.extend(_requirements(str(spec)))
+                if isinstance(spec, str):
+                    pins.extend(_requirements(spec))
+            continue
+        if not isinstance(dep, (str, int, float)):
             continue
         text_dep = str(dep).split("::")[-1]
         m = re.match(r"^([A-Za-z0-9_.-]+)\s*(==?|>=|<=|>|<)?\s*([^\s=]*)", text_dep)

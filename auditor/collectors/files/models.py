@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import ast
 import bz2
+import copy
 import io
 import json
 import lzma
+import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -35,6 +38,25 @@ from auditor.collectors.files.verdict import CODE_EXECUTION_TIERS, judge
 from auditor.resources import ModelVerdictItem
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_KERAS_MODULES = ("keras", "tensorflow", "tf_keras", "keras_nlp", "keras_cv", "keras_hub")
+_LAMBDA_TEXT = re.compile(r'"class_name"\s*:\s*"Lambda"')
+_MODULE_TEXT = re.compile(r'"module"\s*:\s*"([A-Za-z_][\w.]*)"')
+# Zip general-purpose flag bits that Python's zipfile (and so this scanner) cannot read through.
+_ENCRYPTED, _PATCHED, _STRONG = 0x1, 0x20, 0x40
+_READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+_COMPRESSION_NAMES = {9: "Deflate64", 6: "Implode", 1: "Shrink", 93: "Zstandard", 95: "XZ", 98: "PPMd", 99: "AES"}
+_RATIO_FLOOR = 1 << 20  # small members are read whole whatever their ratio
+# Graph ops that reach the host when a SavedModel runs (reviewed, not code execution on load).
+_TF_HOST_OPS = {
+    b"ReadFile": "the graph reads files of the host when it runs",
+    b"WriteFile": "the graph writes files on the host when it runs",
+    b"MatchingFiles": "the graph lists files of the host when it runs",
+    b"PyFunc": "the graph calls a Python function of the loading program",
+    b"PyFuncStateless": "the graph calls a Python function of the loading program",
+    b"EagerPyFunc": "the graph calls a Python function of the loading program",
+}
+_PROTO_MAX_DEPTH = 32
+_PROTO_MAX_FIELDS = 5_000_000
 
 
 @dataclass
@@ -70,22 +92,46 @@ class ScanError(Exception):
 
 
 class _Bounded(io.RawIOBase):
-    """A decompressing reader that stops past a size limit (zip and compression bombs)."""
+    """A reader that ends, without raising, at a byte budget or at a read failure.
 
-    def __init__(self, inner: IO[bytes], limit: int, what: str) -> None:
+    The walker then sees an early end of stream and reports what it read before it (a payload
+    before the limit is still found); the caller turns ``exceeded`` and ``failure`` into the
+    file's error. Zip and compression bombs stop at the budget.
+    """
+
+    def __init__(self, inner: IO[bytes], limit: int, what: str, crc: int | None = None) -> None:
         self.inner = inner
         self.limit = limit
         self.count = 0
         self.what = what
+        self.exceeded = False
+        self.failure: str | None = None
+        self.crc = crc  # a zip member's CRC-32, checked here so a bad one never hides the data read
+        self.running = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        data = self.inner.read(len(b))
+        if self.failure is not None or self.exceeded:
+            return 0
+        want = min(len(b), self.limit - self.count)
+        try:
+            # At the budget, one byte more tells a stream that ends exactly there from a longer one.
+            data = self.inner.read(want if want > 0 else 1)
+        except Exception as exc:  # a corrupt stream: bad data, truncation
+            self.failure = describe_failure(exc)
+            return 0
+        if not data:
+            if self.crc is not None and self.running != self.crc:
+                self.failure = f"bad CRC-32 {self.running:08x}, the archive says {self.crc:08x}"
+            return 0
+        if want <= 0:
+            self.exceeded = True
+            return 0
         self.count += len(data)
-        if self.count > self.limit:
-            raise ScanError(f"{self.what}: decompressed size exceeds {self.limit} bytes (possible decompression bomb)")
+        if self.crc is not None:
+            self.running = zlib.crc32(data, self.running)
         b[: len(data)] = data
         return len(data)
 
@@ -128,9 +174,8 @@ class Scanner:
         self.scan.format = kind
         try:
             self._dispatch(f, size, kind, "", 0)
-        except (ScanError, PickleError, zipfile.BadZipFile, OSError, EOFError, lzma.LZMAError,
-                zlib.error, ValueError, KeyError, struct.error, RecursionError) as exc:
-            self._error("", exc)
+        except Exception as exc:  # any failure is this file's error, never the end of the scan
+            self._error("", describe_failure(exc))
         return self.scan
 
     def _error(self, where: str, exc: BaseException | str) -> None:
@@ -167,6 +212,13 @@ class Scanner:
             self._onnx(f, size, where)
         elif kind in (fmt.GZIP, fmt.BZIP2, fmt.XZ, fmt.LZMA, fmt.ZLIB):
             self._compressed(f, size, kind, where, depth)
+        elif kind == fmt.SEVENZIP:
+            raise ScanError(f"{where or '7z archive'}: 7z members cannot be read by this version, so a model inside "
+                            "would not be seen")
+        elif kind == fmt.SAVED_MODEL:
+            self._saved_model(f, size, where)
+        elif kind == fmt.KERAS_METADATA:
+            self._keras_metadata(f, size, where)
         else:
             raise ScanError(f"unsupported format {kind}")
 
@@ -174,7 +226,7 @@ class Scanner:
         if depth > self.limits.max_depth:
             raise ScanError(f"{where}: archives nested deeper than {self.limits.max_depth} levels")
         head = f.read(fmt.HEAD)
-        kind = fmt.sniff(head)
+        kind = fmt.sniff(head, where.rsplit("/", 1)[-1])
         if kind is None:
             return
         body = _rewound(f, head)
@@ -258,35 +310,56 @@ class Scanner:
     def _zip(self, f: IO[bytes], where: str, depth: int) -> None:
         with zipfile.ZipFile(f) as zf:
             infos = zf.infolist()
-            if len(infos) > self.limits.max_members:
-                raise ScanError(f"zip with {len(infos)} members (limit {self.limits.max_members})")
             names = [i.filename for i in infos]
             if self.scan.format == fmt.ZIP and depth == 0:
                 self.scan.format = _zip_kind(names)
-            for info in infos:
+            for index, info in enumerate(infos):
+                if index >= self.limits.max_members:
+                    self._error(where, f"zip with {len(infos)} members: only the first {self.limits.max_members} "
+                                       f"were read (member limit {self.limits.max_members})")
+                    break
                 if info.is_dir():
                     continue
                 member = f"{where}/{info.filename}" if where else info.filename
                 if _is_tensor_member(info.filename):
                     continue  # raw tensor storage: never read
-                if info.compress_size and info.file_size / max(info.compress_size, 1) > self.limits.max_ratio and info.file_size > 1 << 20:
-                    self._error(member, f"compression ratio {info.file_size // max(info.compress_size, 1)}:1 exceeds the limit (possible zip bomb)")
-                    continue
-                if info.file_size > self.limits.max_member_size:
-                    self._error(member, f"member of {info.file_size} bytes exceeds the size limit")
-                    continue
-                if self.scan.format == "keras" and info.filename.endswith(".weights.h5"):
-                    continue  # weights only; the code-bearing part of a .keras file is config.json
+                try:
+                    self._zip_member(zf, info, member, depth)
+                except Exception as exc:  # one member never ends the archive
+                    self._error(member, describe_failure(exc))
+
+    def _zip_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, depth: int) -> None:
+        problem = _unreadable_member(info)
+        if problem is not None:
+            self._error(member, problem)
+            if info.flag_bits & ~_ENCRYPTED & (_PATCHED | _STRONG) or info.compress_type not in _READABLE_COMPRESSION:
+                return
+            # Only the encryption bit: a loader that ignores it reads the bytes as they are, so do we.
+            info = copy.copy(info)
+            info.flag_bits &= ~_ENCRYPTED
+        if self.scan.format == "keras" and info.filename.endswith(".weights.h5"):
+            return  # weights only; the code-bearing part of a .keras file is config.json
+        # A member is read up to a budget (declared size, compression ratio, member size); one that
+        # goes past it is judged on what was read, and the limit makes the file unknown.
+        budget = min(info.file_size, self.limits.max_member_size,
+                     max(info.compress_size * self.limits.max_ratio, _RATIO_FLOOR))
+        with zf.open(info) as mf:
+            crc = None
+            if hasattr(mf, "_expected_crc"):
+                mf._expected_crc = None  # checked by _Bounded, after the walker has seen the bytes
+                crc = info.CRC
+            raw = _Bounded(mf, budget, member, crc)
+            stream = io.BufferedReader(raw, 1 << 20)
+            try:
                 if info.filename.endswith("config.json") and self.scan.format == "keras":
-                    with zf.open(info) as mf:
-                        self._keras_config(mf.read(64 << 20), member)
-                    continue
-                with zf.open(info) as mf:
-                    bounded = io.BufferedReader(_Bounded(mf, info.file_size + 1, member), 1 << 20)
-                    try:
-                        self._nested(bounded, info.file_size, member, depth + 1)
-                    except (ScanError, PickleError, zipfile.BadZipFile, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
-                        self._error(member, exc)
+                    self._keras_config(stream.read(), member, complete=budget >= info.file_size and raw.failure is None)
+                else:
+                    self._nested(stream, info.file_size, member, depth + 1)
+            finally:
+                if raw.failure is not None:
+                    self._error(member, f"corrupt member: {raw.failure}")
+                elif raw.exceeded or (budget < info.file_size and raw.count >= budget):
+                    self._error(member, _limit_reason(info, budget, self.limits))
 
     def _compressed(self, f: IO[bytes], size: int | None, kind: str, where: str, depth: int) -> None:
         inner: IO[bytes]
@@ -304,26 +377,37 @@ class Scanner:
         if size:
             limit = min(limit, max(size * self.limits.max_ratio, 64 << 20))
         label = where or "compressed stream"
-        bounded = io.BufferedReader(_Bounded(inner, limit, label), 1 << 20)
+        raw = _Bounded(inner, limit, label)
         self.scan.notes.append(f"{label}: {kind}-compressed, scanned decompressed")
-        self._nested(bounded, None, f"{where}[{kind}]" if where else f"[{kind}]", depth + 1)
+        try:
+            self._nested(io.BufferedReader(raw, 1 << 20), None, f"{where}[{kind}]" if where else f"[{kind}]", depth + 1)
+        finally:
+            if raw.failure is not None and raw.count == 0 and kind == fmt.ZLIB:
+                # A two-byte zlib header is weak evidence: when not one byte decompresses, this is
+                # some other file (no loader could decompress it either).
+                self.scan.notes.append(f"{label}: not a {kind} stream ({raw.failure})")
+            elif raw.failure is not None:
+                self._error(label, f"corrupt {kind} stream: {raw.failure}")
+            elif raw.exceeded:
+                self._error(label, f"decompressed size exceeds {limit} bytes ({self.limits.max_ratio}x the compressed "
+                                   "size, at most the decompression limit): possible decompression bomb; "
+                                   "only what came before the limit was judged")
         if self.scan.format in (fmt.GZIP, fmt.BZIP2, fmt.XZ, fmt.LZMA, fmt.ZLIB) and self.scan.pickle_based:
             self.scan.format = f"joblib ({kind})"
 
     def _npy(self, f: IO[bytes], size: int | None, where: str) -> None:
         self.scan.model_content = True
         header = _npy_header(f)
-        descr = str(header.get("descr"))
-        shape = header.get("shape", ())
-        if "O" in descr:
+        descr = header["descr"]
+        if _holds_objects(descr):
             self.scan.pickle_based = True
             self._item("low", "numpy object array", "object arrays are stored as a pickle", where or "array")
             self._pickles(f, None, where or "object array")
             return
         count = 1
-        for d in shape:
-            count *= int(d)
-        need = count * _itemsize(descr)
+        for d in header["shape"]:
+            count *= d
+        need = count * _descr_itemsize(descr)
         if size is not None:
             have = size - f.tell() if f.seekable() else None
             if have is not None and have < need:
@@ -345,20 +429,70 @@ class Scanner:
                 config = config.decode("utf-8")
             self._keras_config(str(config).encode(), where or "model_config")
 
-    def _keras_config(self, data: bytes, where: str) -> None:
+    def _keras_config(self, data: bytes, where: str, *, complete: bool = True) -> None:
         self.scan.model_content = True
         try:
             config = json.loads(data)
-        except ValueError as exc:
-            raise ScanError(f"{where}: Keras configuration is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            # Cut at a limit or malformed: what was read is still searched for code references.
+            self._keras_config_text(data.decode("utf-8", "replace"), where)
+            reason = "was cut at a read limit" if not complete else f"is not valid JSON ({type(exc).__name__})"
+            raise ScanError(f"{where}: Keras configuration {reason}") from None
+        self._keras_nodes(config, where)
+
+    def _keras_config_text(self, text: str, where: str) -> None:
+        """Code references in a configuration that could not be parsed, found in its raw text."""
+        for m in _LAMBDA_TEXT.finditer(text):
+            self._item("critical", "keras Lambda layer", "a Lambda layer carries Python code that runs when the model is loaded",
+                       f"{where} at character {m.start()}")
+        for m in _MODULE_TEXT.finditer(text):
+            module = m.group(1)
+            if module.split(".")[0] not in _KERAS_MODULES:
+                self._item("critical", module, f"the configuration references {module}, which Keras imports when loading",
+                           f"{where} at character {m.start()}")
+
+    def _keras_nodes(self, config: Any, where: str) -> None:
         for path, node in _walk_json(config, "$"):
             cls = node.get("class_name")
             if cls == "Lambda" or (cls == "function" and "module" in node):
                 self._item("critical", "keras Lambda layer", "a Lambda layer carries Python code that runs when the model is loaded", f"{where} {path}")
             module = node.get("module")
-            if isinstance(module, str) and module.split(".")[0] not in ("keras", "tensorflow", "tf_keras", "keras_nlp", "keras_cv", "keras_hub"):
+            if isinstance(module, str) and module.split(".")[0] not in _KERAS_MODULES:
                 ref = f"{module}.{cls}" if isinstance(cls, str) else module
                 self._item("critical", ref, f"the configuration references {ref}, which Keras imports when loading", f"{where} {path}")
+
+    # -- TensorFlow SavedModel -------------------------------------------------------------
+    def _saved_model(self, f: IO[bytes], size: int | None, where: str) -> None:
+        """``saved_model.pb``: graph ops that touch the host, and Keras layer metadata inside it."""
+        self.scan.model_content = True
+        if not where:
+            self.scan.format = "tf_saved_model"
+        self._protobuf_leaves(self._read_whole(f, size, where or "saved_model.pb"), where or "saved_model.pb")
+
+    def _keras_metadata(self, f: IO[bytes], size: int | None, where: str) -> None:
+        """``keras_metadata.pb``: one JSON description per layer; a Lambda layer is code."""
+        self.scan.model_content = True
+        if not where:
+            self.scan.format = "tf_saved_model"
+        self._protobuf_leaves(self._read_whole(f, size, where or "keras_metadata.pb"), where or "keras_metadata.pb")
+
+    def _read_whole(self, f: IO[bytes], size: int | None, where: str) -> bytes:
+        cap = self.limits.max_nested_in_memory
+        data = f.read(cap + 1)
+        if len(data) > cap:
+            raise ScanError(f"{where}: protobuf larger than the {cap}-byte limit for protobuf files was not read")
+        return data
+
+    def _protobuf_leaves(self, data: bytes, where: str) -> None:
+        for leaf in protobuf_leaves(data):
+            if leaf[:1] == b"{" and b'"class_name"' in leaf:
+                try:
+                    self._keras_config(leaf, f"{where} layer metadata")
+                except ScanError as exc:
+                    self._error(where, exc)
+            elif leaf in _TF_HOST_OPS:
+                op = leaf.decode()
+                self._item("medium", f"tensorflow op {op}", _TF_HOST_OPS[leaf], where)
 
     # -- safe formats ---------------------------------------------------------------------
     def _safetensors(self, f: IO[bytes], size: int | None, where: str) -> None:
@@ -423,6 +557,104 @@ class Scanner:
             pos += 1
         if not seen_graph:
             raise ScanError("ONNX: no graph in the model")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failure as one line; types the scanner does not expect are named as such."""
+    text = (str(exc) or type(exc).__name__).splitlines()[0][:300]
+    if isinstance(exc, (ScanError, PickleError, zipfile.BadZipFile, OSError, EOFError, lzma.LZMAError, zlib.error,
+                        ValueError, struct.error)):
+        return text
+    return f"unexpected {type(exc).__name__}: {text}"
+
+
+def _unreadable_member(info: zipfile.ZipInfo) -> str | None:
+    if info.flag_bits & _STRONG:
+        return "member uses strong encryption (zip flag bit 6): it cannot be read"
+    if info.flag_bits & _PATCHED:
+        return "member holds compressed patched data (zip flag bit 5): it cannot be read"
+    if info.compress_type not in _READABLE_COMPRESSION:
+        name = _COMPRESSION_NAMES.get(info.compress_type, "unknown")
+        return f"member uses compression method {info.compress_type} ({name}), which cannot be read"
+    if info.flag_bits & _ENCRYPTED:
+        return "member is encrypted (zip flag bit 0): its content cannot be verified"
+    return None
+
+
+def _limit_reason(info: zipfile.ZipInfo, budget: int, limits: Limits) -> str:
+    if budget >= limits.max_member_size:
+        cause = f"the member size limit of {limits.max_member_size} bytes"
+    else:
+        ratio = info.file_size // max(info.compress_size, 1)
+        cause = f"its compression ratio {ratio}:1 exceeds the {limits.max_ratio}:1 limit (possible zip bomb)"
+    return (f"{info.file_size} bytes declared, only the first {budget} were read: {cause}; "
+            "what was read before the limit was judged")
+
+
+def protobuf_leaves(data: bytes) -> Iterator[bytes]:
+    """Every length-delimited value of a protobuf message that is not itself a message.
+
+    Read by wire format alone (no schema, nothing executed): a value that parses completely as
+    fields is walked as a sub-message, anything else is a leaf (a string or bytes). JSON text
+    never parses as fields (``{`` is a group start), so layer metadata always comes out whole.
+    """
+    budget = [_PROTO_MAX_FIELDS]
+    top = _proto_spans(data, 0, len(data), budget)
+    if top is None:
+        raise ScanError("not a protobuf message")
+    stack = [(top, 0)]
+    while stack:
+        spans, depth = stack.pop()
+        for start, end in reversed(spans):
+            inner = _proto_spans(data, start, end, budget) if depth < _PROTO_MAX_DEPTH and end > start else None
+            if inner:
+                stack.append((inner, depth + 1))
+            elif inner is None:
+                yield data[start:end]
+
+
+def _proto_spans(data: bytes, pos: int, end: int, budget: list[int]) -> list[tuple[int, int]] | None:
+    """The spans of the length-delimited fields in data[pos:end], or None if it is not a message."""
+    spans: list[tuple[int, int]] = []
+    while pos < end:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ScanError(f"protobuf with more than {_PROTO_MAX_FIELDS} fields was not read to its end")
+        key, pos = _proto_varint(data, pos, end)
+        if key is None or key >> 3 == 0:
+            return None
+        wire = key & 7
+        if wire == 0:
+            value, pos = _proto_varint(data, pos, end)
+            if value is None:
+                return None
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, pos = _proto_varint(data, pos, end)
+            if length is None or pos + length > end:
+                return None
+            spans.append((pos, pos + length))
+            pos += length
+        else:
+            return None  # groups (3, 4) and unknown wire types: not a message we walk
+        if pos > end:
+            return None
+    return spans
+
+
+def _proto_varint(data: bytes, pos: int, end: int) -> tuple[int | None, int]:
+    out = shift = 0
+    while pos < end and shift < 64:
+        b = data[pos]
+        pos += 1
+        out |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return out, pos
+        shift += 7
+    return None, pos
 
 
 def _varint(r: _Reader) -> int:
@@ -497,7 +729,11 @@ def _is_tensor_member(name: str) -> bool:
 
 def _itemsize(code: str) -> int:
     code = code.lstrip("<>|=")
+    if code[:1] in ("M", "m") and code.endswith("]") and "[" in code:
+        code = code[: code.index("[")]  # datetime64/timedelta64 with a unit: M8[ns]
     letter, digits = code[:1], code[1:]
+    if digits and not digits.isdigit():
+        raise ScanError(f"unsupported array dtype {code!r}")
     if letter in ("U",):
         return 4 * int(digits or 1)
     if letter in ("S", "V", "a"):
@@ -505,7 +741,7 @@ def _itemsize(code: str) -> int:
     if digits.isdigit():
         return int(digits)
     table = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8, "Q": 8,
-             "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32}
+             "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32, "O": 8}
     if letter in table:
         return table[letter]
     raise ScanError(f"unsupported array dtype {code!r}")
@@ -524,16 +760,73 @@ def _npy_header(f: IO[bytes]) -> dict[str, Any]:
         raise ScanError(f"numpy format version {major} is unknown")
     if hlen > 1 << 20:
         raise ScanError(f"numpy header of {hlen} bytes is absurd")
-    text = f.read(hlen)
-    if len(text) < hlen:
+    raw = f.read(hlen)
+    if len(raw) < hlen:
         raise ScanError("numpy header truncated")
-    try:
-        header = ast.literal_eval(text.decode("latin-1").strip())  # a literal, never evaluated code
-    except (ValueError, SyntaxError) as exc:
-        raise ScanError(f"numpy header is not a literal: {exc}") from None
+    text = raw.decode("utf-8" if major == 3 else "latin-1", "replace").strip()
+    header = _literal(text)
+    if header is None:
+        header = _literal(_without_long_suffixes(text))  # Python 2 wrote shapes as (2L, 3L)
+    if header is None:
+        raise ScanError("numpy header is not a Python literal")
     if not isinstance(header, dict) or "descr" not in header or not isinstance(header.get("shape"), tuple):
         raise ScanError("numpy header lacks descr/shape")
+    if not all(isinstance(d, int) and d >= 0 for d in header["shape"]):
+        raise ScanError("numpy header: shape is not a tuple of sizes")
+    _descr_itemsize(header["descr"])  # validates the dtype description
     return header
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)  # a literal, never evaluated code
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _without_long_suffixes(text: str) -> str:
+    """Drop the ``L`` after integer literals, as numpy's own reader does for Python 2 files."""
+    import tokenize
+
+    out: list[tokenize.TokenInfo] = []
+    previous_number = False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if not (previous_number and token.type == tokenize.NAME and token.string in ("L", "l")):
+                out.append(token)
+            previous_number = token.type == tokenize.NUMBER
+        return tokenize.untokenize(out)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return text
+
+
+def _holds_objects(descr: Any) -> bool:
+    """Whether a numpy dtype description (a type string or a structured entry list) holds objects."""
+    if isinstance(descr, str):
+        return descr.lstrip("<>|=")[:1] == "O"
+    if isinstance(descr, list):
+        return any(isinstance(entry, tuple) and len(entry) >= 2 and _holds_objects(entry[1]) for entry in descr)
+    return False
+
+
+def _descr_itemsize(descr: Any, depth: int = 0) -> int:
+    if isinstance(descr, str):
+        return _itemsize(descr)
+    if not isinstance(descr, list) or depth > 32:
+        raise ScanError(f"unsupported array dtype description {str(descr)[:80]!r}")
+    total = 0
+    for entry in descr:
+        if not (isinstance(entry, tuple) and 2 <= len(entry) <= 3):
+            raise ScanError("numpy header: a structured dtype entry is not (name, type[, shape])")
+        count = 1
+        if len(entry) == 3:
+            shape = entry[2] if isinstance(entry[2], tuple) else (entry[2],)
+            if not all(isinstance(d, int) and d >= 0 for d in shape):
+                raise ScanError("numpy header: a structured dtype entry has a bad shape")
+            for d in shape:
+                count *= d
+        total += count * _descr_itemsize(entry[1], depth + 1)
+    return total
 
 
 def _walk_json(node: Any, path: str) -> Any:

@@ -7,11 +7,12 @@ Every hit keeps a redacted prefix and a hash, never the value.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.analysis.secrets import find_secrets
+from auditor.analysis.secrets import find_secrets, redact_text
 from auditor.resources import SecretHit
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
@@ -99,10 +100,25 @@ def _output_texts(output: dict[str, Any]) -> Iterator[str]:
             yield _text(value)
 
 
+def notebook_error(exc: BaseException) -> str:
+    """Why a notebook could not be parsed, without quoting its content (it may hold secrets)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    name = type(exc).__name__
+    if name == "NotJSONError":  # nbformat's message repeats the start of the file
+        return "not valid JSON"
+    if name == "ValidationError":  # its message quotes the offending value: name the rule and place instead
+        where = "/".join(str(part) for part in getattr(exc, "absolute_path", ()) or ())
+        rule = getattr(exc, "validator", None) or "schema"
+        return redact_text(f"not a valid notebook: the {rule} rule fails at /{where}")[:200]
+    return f"{name}: " + redact_text(str(exc).splitlines()[0] if str(exc) else "")[:200]
+
+
 def scan_notebook(raw: str) -> tuple[list[SecretHit], list[SecretHit]]:
     """(secrets in sources and outputs, personal data in outputs) of one notebook's JSON text."""
     import nbformat
 
+    json.loads(raw)  # a syntax error is reported by position, never with nbformat's quote of the file
     nb = nbformat.reads(raw, as_version=nbformat.NO_CONVERT)
     secrets: list[SecretHit] = []
     personal: list[SecretHit] = []
@@ -111,11 +127,11 @@ def scan_notebook(raw: str) -> tuple[list[SecretHit], list[SecretHit]]:
         cells = [c for ws in nb.get("worksheets", []) for c in ws.get("cells", [])]
     for index, cell in enumerate(cells):
         source = _text(cell.get("source", cell.get("input", "")))
-        secrets.extend(find_secrets(source, f"cell {index} source"))
+        secrets.extend(find_secrets(source, f"cell {index} source", library=True))
         for o_index, output in enumerate(cell.get("outputs", []) or []):
             where = f"cell {index} output {o_index}"
             for text in _output_texts(output):
-                secrets.extend(find_secrets(text, where))
+                secrets.extend(find_secrets(text, where, library=True))
                 personal.extend(find_personal_data(text, where))
     return _dedupe(secrets), _dedupe(personal)
 

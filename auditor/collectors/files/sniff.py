@@ -1,4 +1,8 @@
-"""Recognising a file's format from its first bytes, never from its name."""
+"""Recognising a file's format from its first bytes, never from its extension.
+
+The one exception is TensorFlow's SavedModel, whose loader finds its protobuf files by their
+fixed names (``saved_model.pb``, ``keras_metadata.pb``): protobuf has no magic number.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,24 @@ XZ = "xz"
 LZMA = "lzma"
 ZLIB = "zlib"
 NOTEBOOK = "notebook"
+SEVENZIP = "7z"
+SAVED_MODEL = "tf_saved_model"
+KERAS_METADATA = "keras_metadata"
+
+_BY_NAME = {"saved_model.pb": SAVED_MODEL, "keras_metadata.pb": KERAS_METADATA}
 
 HEAD = 4096
 
 
-def sniff(head: bytes) -> str | None:
-    """The container or model format of a file starting with ``head`` (None = not a model file)."""
+def sniff(head: bytes, name: str = "") -> str | None:
+    """The container or model format of a file starting with ``head`` (None = not a model file).
+
+    ``name`` is the file's base name, used only for SavedModel's fixed protobuf names."""
+    by_name = _BY_NAME.get(name)
+    if by_name is not None and head[:1] != b"{":
+        return by_name
+    if head[:6] == b"7z\xbc\xaf\x27\x1c":
+        return SEVENZIP
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return ZIP
     if head[:6] == b"\x93NUMPY":
