@@ -21,7 +21,7 @@ import pytest
 from . import servers as hs
 from .harness import Outcome, assert_survived, run_auditor
 
-LIMITS = ["--connect-timeout", "1", "--read-timeout", "1", "--max-attempts", "2"]
+LIMITS = ["--connect-timeout", "1", "--read-timeout", "0.5", "--max-attempts", "2"]
 LIMIT_WORDS = "--read-timeout"
 
 
