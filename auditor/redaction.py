@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -105,24 +105,6 @@ def _maybe_secret(data: Any) -> bool:
     if isinstance(data, list | tuple):
         return any(_maybe_secret(item) for item in data)
     return False
-
-
-def redact_items(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Inventory entries (dicts), each redacted only when something in it could be a secret."""
-    return [redact_data(item) if _maybe_secret(item) else item for item in items]
-
-
-def redact_model(model: T, rebuild: Callable[[dict[str, Any]], T] | None = None) -> T:
-    """A pydantic model with its strings redacted (the same object when nothing needed it)."""
-    data = model.model_dump(mode="python")  # type: ignore[attr-defined]
-    if not _maybe_secret(data):
-        return model
-    cleaned = redact_data(data)
-    return (rebuild or type(model).model_validate)(cleaned)  # type: ignore[attr-defined]
-
-
-def redact_models(models: Iterable[T]) -> list[T]:
-    return [redact_model(m) for m in models]
 
 
 def redact_url(url: str, *, keep_path: bool = True) -> str:

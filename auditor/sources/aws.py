@@ -27,7 +27,7 @@ def build_collectors(
         from auditor.collectors.aws import AwsCollector
     except ImportError as exc:
         raise ConfigError("the aws extra is not installed: pip install 'ml-posture-auditor[aws]'") from exc
-    extra = {"limits": limits} if limits is not None else {}
+    extra: dict[str, Any] = {"limits": limits} if limits is not None else {}
     return [AwsCollector(profile=profile, regions=regions or None, endpoint_url=endpoint_url, max_workers=max_workers, **extra)]
 
 

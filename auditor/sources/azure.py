@@ -34,7 +34,7 @@ def build_collectors(
 ) -> list[Collector]:
     from auditor.collectors.azure import AzureCollector
 
-    extra = {"limits": limits} if limits is not None else {}
+    extra: dict[str, Any] = {"limits": limits} if limits is not None else {}
     return [AzureCollector(subscriptions or None, cloud=cloud, resource_manager_url=resource_manager_url, ca_bundle=ca_bundle, **extra)]
 
 

@@ -49,7 +49,7 @@ def build_collectors(
 ) -> list[Collector]:
     from auditor.collectors.gcp import GcpCollector
 
-    extra = {"limits": limits} if limits is not None else {}
+    extra: dict[str, Any] = {"limits": limits} if limits is not None else {}
     return [GcpCollector(projects or None, endpoints=endpoints, ca_bundle=ca_bundle, regions=regions or None, **extra)]
 
 
