@@ -12,10 +12,11 @@ from typing import Any
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import MLWorkload, Ref
 
-PERMISSIONS = ("bedrock:GetModelInvocationLoggingConfiguration", "cloudwatch:ListMetrics")
+PERMISSIONS = ("bedrock:GetModelInvocationLoggingConfiguration", "cloudwatch:ListMetrics", "logs:DescribeLogGroups")
 OPERATIONS = {
     "bedrock": frozenset({"GetModelInvocationLoggingConfiguration"}),
     "cloudwatch": frozenset({"ListMetrics"}),
+    "logs": frozenset({"DescribeLogGroups"}),
 }
 
 
@@ -24,9 +25,27 @@ def logging_enabled(response: dict[str, Any]) -> bool:
     return bool(config.get("cloudWatchConfig") or config.get("s3Config"))
 
 
+def log_targets(logging_response: dict[str, Any], account: str, region: str) -> list[str]:
+    """Where prompts and responses go: the S3 bucket (ARN) and the log group (ARN)."""
+    config = logging_response.get("loggingConfig") or {}
+    out = []
+    bucket = (config.get("s3Config") or {}).get("bucketName")
+    if bucket:
+        out.append(f"arn:aws:s3:::{bucket}")
+    group = (config.get("cloudWatchConfig") or {}).get("logGroupName")
+    if group:
+        out.append(f"arn:aws:logs:{region}:{account}:log-group:{group}")
+    return out
+
+
 def normalize_bedrock_logging(
-    logging_response: dict[str, Any] | None, in_use: bool | None, account: str, region: str
+    logging_response: dict[str, Any] | None, in_use: bool | None, account: str, region: str,
+    log_group_key: bool | None = None,
 ) -> MLWorkload:
+    """``log_group_key``: the log group is encrypted with a KMS key (None: no log group, or unreadable).
+    Log buckets are judged by joining with the scan's Bucket (``auditor/linking_genai.py``)."""
+    targets = None if logging_response is None else log_targets(logging_response, account, region)
+    has_bucket = bool(targets) and any(t.startswith("arn:aws:s3:::") for t in targets or [])
     return MLWorkload(
         ref=Ref(
             provider="aws",
@@ -39,6 +58,9 @@ def normalize_bedrock_logging(
         workload_type="bedrock_logging",
         invocation_logging=None if logging_response is None else logging_enabled(logging_response),
         in_use=in_use,
+        service="bedrock",
+        log_targets=targets,
+        log_customer_key=False if log_group_key is False else (True if log_group_key and not has_bucket else None),
     )
 
 
@@ -58,7 +80,13 @@ class BedrockCollection:
         if in_use is False:
             return
         response, _ = scan.call("bedrock", region, "GetModelInvocationLoggingConfiguration")
-        scan.sink.add(normalize_bedrock_logging(response, in_use, scan.account, region))
+        group = ((response or {}).get("loggingConfig") or {}).get("cloudWatchConfig", {}).get("logGroupName")
+        key: bool | None = None
+        if group:
+            found, failure = scan.call("logs", region, "DescribeLogGroups", resource=group, logGroupNamePrefix=group)
+            match = [g for g in (found or {}).get("logGroups") or [] if g.get("logGroupName") == group]
+            key = None if failure is not None or not match else bool(match[0].get("kmsKeyId"))
+        scan.sink.add(normalize_bedrock_logging(response, in_use, scan.account, region, key))
 
     def finish(self) -> None:
         pass

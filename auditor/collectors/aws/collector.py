@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from auditor.collectors.aws import bedrock, cloudtrail, ec2, eks, iam, kms, s3, sagemaker
+from auditor.collectors.aws import (
+    bedrock,
+    bedrock_genai,
+    cloudtrail,
+    ec2,
+    ecr,
+    eks,
+    iam,
+    kms,
+    opensearch_serverless,
+    s3,
+    sagemaker,
+)
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
@@ -18,7 +30,7 @@ from auditor.config import ConfigError
 if TYPE_CHECKING:
     import boto3
 
-SERVICE_MODULES = (s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks)
+SERVICE_MODULES = (s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks, bedrock_genai, opensearch_serverless, ecr)
 STS_OPERATIONS = {"sts": frozenset({"GetCallerIdentity"})}
 STS_PERMISSIONS = ("sts:GetCallerIdentity",)
 
@@ -136,6 +148,9 @@ class AwsCollector:
             kms.KmsCollection(scan),
             cloudtrail.CloudTrailCollection(scan),
             eks.EksCollection(self._narrowed(scan, "eks")),
+            bedrock_genai.BedrockGenAICollection(scan, self._service_regions("bedrock-agent", regions)),
+            opensearch_serverless.OpenSearchServerlessCollection(scan, self._service_regions("opensearchserverless", regions)),
+            ecr.EcrCollection(scan, self._service_regions("ecr", regions)),
         ]
         for collection in collections:
             collection.start()

@@ -92,7 +92,17 @@ def normalize_model(desc: dict[str, Any], account: str, region: str) -> MLWorklo
         ref=_ref(account, region, str(desc["ModelArn"]), str(desc["ModelName"])),
         workload_type="model",
         network_isolation=bool(desc.get("EnableNetworkIsolation", False)),
+        role=desc.get("ExecutionRoleArn") or None,
+        artifact_buckets=model_artifact_buckets(desc),
     )
+
+
+def model_artifact_buckets(desc: dict[str, Any]) -> list[str]:
+    """Buckets a model's containers load their artifacts from, as S3 bucket ARNs."""
+    containers = [desc.get("PrimaryContainer") or {}, *(desc.get("Containers") or [])]
+    urls = [c.get("ModelDataUrl") or ((c.get("ModelDataSource") or {}).get("S3DataSource") or {}).get("S3Uri") for c in containers]
+    buckets = [u.removeprefix("s3://").split("/", 1)[0] for u in urls if isinstance(u, str) and u.startswith("s3://")]
+    return [f"arn:aws:s3:::{b}" for b in dict.fromkeys(buckets)]
 
 
 def normalize_endpoint_config(desc: dict[str, Any], account: str, region: str) -> MLWorkload:
