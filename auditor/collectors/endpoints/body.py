@@ -33,17 +33,22 @@ def encodings(header: str | None) -> list[str]:
     return [name for name in reversed(names) if name != "identity"]
 
 
-def decode_body(raw: bytes, header: str | None, *, max_body: int, max_ratio: float) -> tuple[bytes, bool]:
+def decode_body(
+    raw: bytes, header: str | None, *, max_body: int, max_ratio: float, raw_complete: bool = True
+) -> tuple[bytes, bool]:
     """Undo the content codings of ``raw``; returns (at most ``max_body`` bytes, whether cut short).
+    ``raw_complete``: ``raw`` is the whole body (not cut at ``max_body`` while reading).
 
     Raises ProbeLimitError when a layer expands past ``max_ratio`` (a compression bomb) and
-    ProbeError for a coding we do not decode or a corrupt stream.
+    ProbeError for a coding we do not decode or a corrupt or truncated stream.
     """
-    data, truncated = raw, False
+    data, truncated = raw, not raw_complete
     for coding in encodings(header):
         if coding not in DECODABLE:
             raise ProbeError(f"unsupported Content-Encoding {coding!r}")
-        out, cut, consumed = _inflate(data, coding, max_body)
+        out, cut, consumed, ended = _inflate(data, coding, max_body)
+        if not ended and not cut and not truncated:
+            raise ProbeError(f"response body is not valid {coding}: the stream ends early")
         if len(out) >= RATIO_FLOOR and len(out) > max_ratio * max(consumed, 1):
             raise ProbeLimitError(
                 f"response body expands more than {max_ratio:g}:1 when decoded ({coding}: {consumed} bytes gave "
@@ -55,11 +60,12 @@ def decode_body(raw: bytes, header: str | None, *, max_body: int, max_ratio: flo
     return data, truncated
 
 
-def _inflate(data: bytes, coding: str, cap: int) -> tuple[bytes, bool, int]:
-    """Inflate at most ``cap`` bytes; returns (output, cut short, input bytes consumed)."""
+def _inflate(data: bytes, coding: str, cap: int) -> tuple[bytes, bool, int, bool]:
+    """Inflate at most ``cap`` bytes; returns (output, cut short, input bytes consumed, stream ended)."""
     wbits = 31 if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
     out = bytearray()
     consumed = 0
+    ended = not data
     rest = data
     try:
         while rest and len(out) <= cap:
@@ -74,9 +80,10 @@ def _inflate(data: bytes, coding: str, cap: int) -> tuple[bytes, bool, int]:
             out += chunk
             used = len(rest) - len(decoder.unconsumed_tail) - len(decoder.unused_data)
             consumed += used
+            ended = decoder.eof
             if decoder.unconsumed_tail or not decoder.eof:
-                break  # output cap reached, or the stream ends early (the raw read was cut short)
+                break  # output cap reached, or the stream ends early
             rest = decoder.unused_data  # gzip allows several members one after another
     except zlib.error as exc:
         raise ProbeError(f"response body is not valid {coding}: {exc}") from None
-    return bytes(out[: cap + 1]), len(out) > cap, consumed
+    return bytes(out[: cap + 1]), len(out) > cap, consumed, ended

@@ -107,6 +107,7 @@ class Prober:
                     response.headers.get("content-encoding"),
                     max_body=self.settings.max_body,
                     max_ratio=self.settings.max_ratio,
+                    raw_complete=not cut,
                 )
             except ProbeError as exc:
                 raise type(exc)(f"{url}: {exc}") from None
