@@ -235,3 +235,15 @@ def test_benign_pickles_of_every_protocol_stay_recognised_and_clean() -> None:
         data = pickle.dumps({"a": [1, 2.5, "x"], "b": (None, True)}, protocol)
         scan = scan_bytes(data)
         assert scan.code_execution is False and scan.items == [], protocol
+
+
+def test_a_proto_less_pickle_stacked_after_another_is_walked() -> None:
+    # torch's legacy format is a stack of pickles; the loader unpickles each one, marker or not.
+    from .corpus import TORCH_MAGIC
+
+    data = pickle.dumps(TORCH_MAGIC, 2) + b"c__builtin__\neval\n(S'1'\ntR."
+    scan = scan_bytes(data)
+    assert scan.code_execution is True, (scan.items, scan.notes)
+    plain = pickle.dumps([1, 2], 4) + b"Version 1.2.3\n"  # text after a pickle stays trailing data
+    scan = scan_bytes(plain)
+    assert scan.code_execution is False and any("trailing" in n for n in scan.notes)

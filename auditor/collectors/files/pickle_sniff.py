@@ -58,7 +58,8 @@ def looks_like_pickle(head: bytes) -> bool:
                 module, _, attr = str(arg).partition(" ")
                 if not (_IDENT.match(module) and _IDENT.match(attr)):
                     return False
-                if judge(Import(module, attr, pos, name)).severity in CODE_EXECUTION_TIERS:
+                rated = judge(Import(module, attr, pos or 0, name)).severity
+                if rated is not None and rated in CODE_EXECUTION_TIERS:
                     return True
                 evidence += 2
             elif name in _STRUCTURE:

@@ -245,13 +245,11 @@ def walk(
     while True:
         if reader.at_end():
             break
-        if result.pickles and stop_on_trailing:
-            first = reader.buf[reader.pos]
-            if first != 0x80:
-                rest = _count_rest(reader)
-                result.trailing_bytes += rest
-                result.notes.append(f"{rest} bytes of trailing data after the last pickle were not parsed")
-                break
+        if result.pickles and stop_on_trailing and not _continues_with_pickle(reader):
+            rest = _count_rest(reader)
+            result.trailing_bytes += rest
+            result.notes.append(f"{rest} bytes of trailing data after the last pickle were not parsed")
+            break
         try:
             _walk_one(reader, result, build_hook)
         except PickleError as exc:
@@ -263,6 +261,17 @@ def walk(
     if result.pickles == 0:
         raise PickleError("empty stream: no pickle found")
     return result
+
+
+def _continues_with_pickle(reader: _Reader) -> bool:
+    """Whether the bytes after a STOP are another pickle (stacked, as torch's legacy format and
+    joblib write them), with or without a PROTO marker, judged as pickle_sniff judges files."""
+    from auditor.collectors.files.pickle_sniff import looks_like_pickle
+
+    if reader.buf[reader.pos] == 0x80:
+        return True
+    reader.fill(4096)
+    return looks_like_pickle(bytes(reader.buf[reader.pos : reader.pos + 4096]))
 
 
 def _count_rest(reader: _Reader) -> int:
