@@ -26,7 +26,13 @@ from auditor.collectors.base import CollectionError
 from auditor.config import ConfigError
 from auditor.engine import Engine
 from auditor.findings import Finding, Status
-from auditor.redaction import redact_command, redact_errors, redact_finding, redact_resource
+from auditor.redaction import (
+    could_hold_secret,
+    redact_command,
+    redact_errors,
+    redact_finding,
+    redact_resource,
+)
 from auditor.registry import CheckContext, Registry
 from auditor.resources import Resource, resource_from_dict
 from auditor.result import BaselineChanges, CheckInfo, ScanMeta, ScanResult, SummaryFold, ToolInfo
@@ -181,13 +187,16 @@ def evaluate_stream(
             writer.open_section("findings")
             first = True
             for resource in linked(resources):
-                resource = redact_resource(resource)  # names, tags and ids may carry secrets: never into an output
+                suspicious = could_hold_secret(resource)  # names, tags and ids may carry secrets: never into an output
+                if suspicious:
+                    resource = redact_resource(resource)
                 count += 1
                 inventory.write(resource_json(resource) if first else b",\n" + resource_json(resource))
                 first = False
                 controls_fold.resource(resource)
                 for finding in engine.iter_findings((resource,)):
-                    finding = redact_finding(finding)
+                    if suspicious or finding.status == Status.ERROR:  # an exception's text is new text
+                        finding = redact_finding(finding)
                     writer.item(finding.model_dump_json(exclude_defaults=True).encode())
                     totals.add(finding)
                     controls_fold.add(finding)

@@ -23,13 +23,30 @@ from auditor.analysis.secrets import redact_text
 
 T = TypeVar("T")
 
-# A superset of what every pattern of auditor.analysis.secrets needs to match: text without any of
-# these cannot hold a secret those patterns would find.
-_TRIGGER = re.compile(
-    r"AKIA|ASIA|ABIA|ACCA|GR1348941"
-    r"|(?i:secret|private|passw|pwd|api_?key|access_?token|auth_?token|gh[pousr]_|github_pat_|gl[a-z]{1,6}-"
-    r"|xox|hooks\.slack|aiza|accountkey|sk-|sk_live|rk_live|hf_|eyj|://[^\s/@]*:[^\s@]*@)"
+# A superset of what every pattern of auditor.analysis.secrets needs to match, as lower-case
+# literals (substring tests are far cheaper than a regular expression): text without any of these
+# cannot hold a secret those patterns would find.
+_LITERALS = (
+    "akia", "asia", "abia", "acca", "gr1348941", "private key", "private_key_id", "secret_access", "secretaccess",
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glcbt-", "glptt-", "glft-",
+    "glimt-", "glagent-", "gloas-", "glsoat-", "glffct-", "xox", "hooks.slack", "aiza", "accountkey", "sk-", "sk_live",
+    "rk_live", "hf_", "eyj",
 )
+# The assignment keywords, as whole words: a field named "startup_secrets" is not one.
+_KEYWORD = re.compile(r"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token)\b")
+
+
+def _triggered(text: str) -> bool:
+    low = text.lower()
+    for literal in _LITERALS:
+        if literal in low:
+            return True
+    if "://" in low and "@" in low:
+        return True
+    # the regular expression only when a keyword's letters are there at all (most text has none)
+    return ("secret" in low or "pass" in low or "pwd" in low or "key" in low or "token" in low) and bool(_KEYWORD.search(text))
+
+
 # A mapping key that says its value is a credential (tags, labels, environment variables).
 _SECRET_KEY = re.compile(r"(?i)passw|pwd|secret|token|api_?key|apikey|private_?key|credential|auth_?key|authorization")
 _NOT_SECRET_VALUE = re.compile(r"(?i)^(?:true|false|none|null|yes|no|enabled?|disabled?|\*+|x+|changeme|<.*>|\$\{.*\}|\{\{.*\}\})$")
@@ -45,7 +62,7 @@ def redact(text: str) -> str:
     any lone surrogate (a file name that is not UTF-8) as U+FFFD: no output format can carry one."""
     if not text:
         return text
-    if _TRIGGER.search(text):
+    if _triggered(text):
         text = redact_text(text)
     try:
         text.encode("utf-8")
@@ -96,10 +113,10 @@ def redact_data(data: Any) -> Any:
 def _maybe_secret(data: Any) -> bool:
     """Quick test: could ``data`` hold anything to redact? (False is certain, True is a maybe.)"""
     if isinstance(data, str):
-        return bool(_TRIGGER.search(data))
+        return _triggered(data)
     if isinstance(data, dict):
         return any(
-            (isinstance(k, str) and (_TRIGGER.search(k) or (isinstance(v, str) and _secret_value(k, v)))) or _maybe_secret(v)
+            (isinstance(k, str) and (_triggered(k) or (isinstance(v, str) and _secret_value(k, v)))) or _maybe_secret(v)
             for k, v in data.items()
         )
     if isinstance(data, list | tuple):
@@ -172,7 +189,6 @@ def redact_command(command: str) -> str:
 # Mappings whose keys are chosen by users (tags, labels, environment): a key such as DB_PASSWORD
 # marks its value as a credential. Model field names are never judged this way.
 _FREE_MAPPINGS = frozenset({"tags", "labels", "annotations", "metadata", "environment", "env", "variables"})
-_TRIGGER_BYTES = re.compile(_TRIGGER.pattern.encode())
 _FINDING_TEXT = ("message", "key", "resource_id", "resource_name", "path", "account", "region", "evidence")
 
 
@@ -191,32 +207,40 @@ def _redact_fields(data: Any) -> Any:
     return redact(data) if isinstance(data, str) else data
 
 
-def _could_hold_secret(model: Any, json_text: bytes | None = None) -> bool:
-    if json_text is None:
-        try:
-            json_text = model.model_dump_json().encode("utf-8", "surrogatepass")
-        except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
-            return True
-    if _TRIGGER_BYTES.search(json_text):
+def could_hold_secret(model: Any) -> bool:
+    """Quick test on a model's JSON: False is certain, True means look closer. A finding of a
+    resource for which this is False carries only the resource's text and the check's own."""
+    try:
+        json_text = model.model_dump_json()
+    except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
+        return True
+    if _triggered(json_text):
         return True
     # a credential under a user-chosen key (tags: {"db_password": "..."}) has no trigger of its own
+    fields = type(model).model_fields
     return any(_maybe_secret(value) or any(_secret_value(str(k), v) for k, v in value.items() if isinstance(v, str))
-               for name in _FREE_MAPPINGS if isinstance(value := getattr(model, name, None), dict))
+               for name in _FREE_MAPPINGS if name in fields and isinstance(value := getattr(model, name), dict))
 
 
 def redact_resource(resource: T) -> T:
     """A resource with every secret in its strings redacted; the same object when it holds none."""
-    if not _could_hold_secret(resource):
+    if not could_hold_secret(resource):
         return resource
     data = resource.model_dump(mode="python")  # type: ignore[attr-defined]
-    return type(resource).model_validate(_redact_fields(data))  # type: ignore[attr-defined, no-any-return]
+    cleaned = _redact_fields(data)
+    if cleaned == data:  # a trigger word, no secret: keep the object
+        return resource
+    return type(resource).model_validate(cleaned)  # type: ignore[attr-defined, no-any-return]
 
 
 def redact_finding(finding: T) -> T:
     """A finding with its free text redacted (message, key, resource identity, evidence)."""
-    if not _could_hold_secret(finding):
+    if not could_hold_secret(finding):
         return finding
-    update = {name: _redact_fields(getattr(finding, name)) for name in _FINDING_TEXT}
+    current = {name: getattr(finding, name) for name in _FINDING_TEXT}
+    update = {name: _redact_fields(value) for name, value in current.items()}
+    if update == current:
+        return finding
     return finding.model_copy(update=update)  # type: ignore[attr-defined, no-any-return]
 
 
@@ -224,8 +248,10 @@ def redact_errors(errors: Iterable[T]) -> list[T]:
     """Collection errors: a parse error may quote the secret on the offending line."""
     out: list[T] = []
     for error in errors:
-        if _could_hold_secret(error):
+        if could_hold_secret(error):
             data = error.model_dump(mode="python")  # type: ignore[attr-defined]
-            error = type(error).model_validate(_redact_fields(data))  # type: ignore[attr-defined]
+            cleaned = _redact_fields(data)
+            if cleaned != data:
+                error = type(error).model_validate(cleaned)  # type: ignore[attr-defined]
         out.append(error)
     return out
