@@ -46,7 +46,8 @@ def ml_guardrail_missing(workload: MLWorkload) -> Result | None:
     description="A Bedrock guardrail or Azure OpenAI content filter sets a filter below the strength the "
     "policy asks for (by default the prompt-attack / prompt-shield filter at high), or has no "
     "sensitive-information (PII) filter. Options: min_strength maps a filter name to the lowest "
-    "acceptable strength (none, low, medium, high); require_sensitive_information (default true).",
+    "acceptable strength (none, low, medium, high); require_sensitive_information (default true; "
+    "Bedrock only, Azure content filters have no PII filter).",
     remediation="AWS: raise the guardrail's PROMPT_ATTACK content filter to HIGH and add a "
     "sensitive-information policy (PII entities to block or anonymize). Azure: turn on the Prompt Shields "
     "(jailbreak) filter in blocking mode and set the content filter's thresholds.",
@@ -59,7 +60,9 @@ def ml_guardrail_missing(workload: MLWorkload) -> Result | None:
 )
 def ml_guardrail_weak(guardrail: Guardrail, ctx: CheckContext) -> Result:
     minimum: dict[str, str] = dict(ctx.option("ml_guardrail_weak", "min_strength", _DEFAULT_MIN))
-    need_pii = bool(ctx.option("ml_guardrail_weak", "require_sensitive_information", True))
+    # Azure content filters have no PII filter to require
+    need_pii = bool(ctx.option("ml_guardrail_weak", "require_sensitive_information", True)) and (
+        guardrail.service != "azure_rai_policy")
     if guardrail.filters is None:
         return unknown("guardrail filters could not be read")
     weak = [

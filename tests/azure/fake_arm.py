@@ -35,6 +35,12 @@ class SubscriptionSpec:
     key_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # key id -> full key (GET form)
     diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
     managed_clusters: list[dict[str, Any]] = field(default_factory=list)  # AKS
+    cognitive_accounts: list[dict[str, Any]] = field(default_factory=list)  # Azure OpenAI / AI services
+    cognitive_deployments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id -> deployments
+    rai_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id -> content filters
+    cognitive_diagnostics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # account id -> settings
+    search_services: list[dict[str, Any]] = field(default_factory=list)
+    registries: list[dict[str, Any]] = field(default_factory=list)  # container registries
 
 
 def account_json(sub: str, rg: str, name: str, location: str, props: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
@@ -318,6 +324,16 @@ def ml_team_subscription(sub: str = "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") -> S
             managed_cluster(sub, "rg-ml-aks", "aks-training", ranges=["203.0.113.0/24", "198.51.100.7/32"]),
             managed_cluster(sub, "rg-ml-aks", "aks-serving", private=True),
         ],
+        # Azure OpenAI reachable from anywhere with its API keys on; the deployment has the default content filter
+        cognitive_accounts=[{
+            "id": f"/subscriptions/{sub}/resourceGroups/rg-ml-genai/providers/Microsoft.CognitiveServices/accounts/oai-ml-chat", "name": "oai-ml-chat", "type": "Microsoft.CognitiveServices/accounts", "kind": "OpenAI",
+            "location": "swedencentral", "sku": {"name": "S0"}, "tags": {"team": "ml-platform"},
+            "properties": {"publicNetworkAccess": "Enabled", "endpoint": "https://oai-ml-chat.openai.azure.com/"},
+        }],
+        cognitive_deployments={f"/subscriptions/{sub}/resourceGroups/rg-ml-genai/providers/Microsoft.CognitiveServices/accounts/oai-ml-chat": [{
+            "id": f"/subscriptions/{sub}/resourceGroups/rg-ml-genai/providers/Microsoft.CognitiveServices/accounts/oai-ml-chat" + "/deployments/gpt-4o", "name": "gpt-4o", "type": "Microsoft.CognitiveServices/accounts/deployments",
+            "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-08-06"}},
+        }]},
         diagnostic_settings=[
             # exports only Security events: Administrative (the control-plane audit trail) is not exported
             _diag(f"/subscriptions/{sub}", "security-to-law", None, [{"category": "Security", "enabled": False},
@@ -416,6 +432,19 @@ class FakeArm:
           lambda m, q, b: self._page(m[0], self._sub(m[1]).managed_clusters, q))
         r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.Insights/diagnosticSettings",
           lambda m, q, b: {"value": copy.deepcopy(self._sub(m[1]).diagnostic_settings)})
+        ai = rg + r"/providers/Microsoft\.CognitiveServices/accounts/[^/]+"
+        r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.CognitiveServices/accounts",
+          lambda m, q, b: self._page(m[0], self._sub(m[1]).cognitive_accounts, q))
+        # (path under the account, spec field, the segment where the account id ends)
+        for suffix, key, cut in (("/deployments", "cognitive_deployments", "/deployments"),
+                                 ("/raiPolicies", "rai_policies", "/raiPolicies"),
+                                 (r"/providers/Microsoft\.Insights/diagnosticSettings", "cognitive_diagnostics", "/providers/")):
+            r("GET", ai + suffix, lambda m, q, b, key=key, cut=cut: self._page(
+                m[0], self._find_or(m[1], key, m[0].rsplit(cut, 1)[0]), q))
+        r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.Search/searchServices",
+          lambda m, q, b: self._page(m[0], self._sub(m[1]).search_services, q))
+        r("GET", r"/subscriptions/([^/]+)/providers/Microsoft\.ContainerRegistry/registries",
+          lambda m, q, b: self._page(m[0], self._sub(m[1]).registries, q))
         # Operations a careless collector might call; answered like ARM would, so a test catches them.
         r("POST", account + r"/listKeys", lambda m, q, b: {"keys": [{"keyName": "key1", "value": "bG9vcGJhY2sta2V5", "permissions": "FULL"}]})
         self.identity.route("GET", r"/msi/token", self._token)

@@ -42,6 +42,7 @@ _RG = rf"{_SUB}/resourceGroups/{_SEG}"
 _ACCOUNT = rf"{_RG}/providers/Microsoft\.Storage/storageAccounts/{_SEG}"
 _WS = rf"{_RG}/providers/Microsoft\.MachineLearningServices/workspaces/{_SEG}"
 _VAULT = rf"{_RG}/providers/Microsoft\.KeyVault/vaults/{_SEG}"
+_AI = rf"{_RG}/providers/Microsoft\.CognitiveServices/accounts/{_SEG}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,13 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "keys.get": Operation(rf"{_VAULT}/keys/{_SEG}", "2026-05-15"),
     # azure-mgmt-containerservice
     "managedClusters.list": Operation(rf"{_SUB}/providers/Microsoft\.ContainerService/managedClusters", "2026-08-01"),
+    # ArmApi: Azure AI services, AI Search, container registries (auditor/collectors/azure/genai.py)
+    "cognitiveAccounts.list": Operation(rf"{_SUB}/providers/Microsoft\.CognitiveServices/accounts", "2024-10-01"),
+    "cognitiveDeployments.list": Operation(rf"{_AI}/deployments", "2024-10-01"),
+    "raiPolicies.list": Operation(rf"{_AI}/raiPolicies", "2024-10-01"),
+    "cognitiveDiagnosticSettings.list": Operation(rf"{_AI}/providers/Microsoft\.Insights/diagnosticSettings", "2021-05-01-preview"),
+    "searchServices.list": Operation(rf"{_SUB}/providers/Microsoft\.Search/searchServices", "2023-11-01"),
+    "registries.list": Operation(rf"{_SUB}/providers/Microsoft\.ContainerRegistry/registries", "2023-07-01"),
 }
 
 

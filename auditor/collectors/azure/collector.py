@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from auditor.collectors.azure import aks
+from auditor.collectors.azure import aks, genai
 from auditor.collectors.azure import normalize as n
 from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
@@ -160,6 +160,7 @@ class AzureCollector:
             lambda: self._nsgs(arm, sub, sink),
             lambda: self._keys(arm, sub, sink),
             lambda: self._clusters(arm, sub, sink),
+            lambda: genai.collect(arm.raw, sub, sink, self._guard, self.max_workers),
         ]
         with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
             for future in [pool.submit(t) for t in tasks]:
