@@ -44,6 +44,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("azure_storage_key", re.compile(r"(?i)AccountKey=([A-Za-z0-9+/=]{86,88})"), 1),
     Pattern("anthropic_api_key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{32,})\b"), 1),
     Pattern("openai_api_key", re.compile(r"\b(sk-(?!ant-)(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,})\b"), 1),
+    Pattern("npm_token", re.compile(r"\b(npm_[A-Za-z0-9]{36})\b"), 1),
     Pattern("huggingface_token", re.compile(r"\b(hf_[A-Za-z0-9]{34,})\b"), 1),
     Pattern("stripe_key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})\b"), 1),
     Pattern("jwt", re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b"), 1),
@@ -55,7 +56,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "password_assignment",
         re.compile(
-            r"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token)\b[\"']?\s*[:=]\s*[\"']([^\"'\s$%{}<>]{8,})[\"']"
+            r"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token)\b[\"']?\s*:?[:=]\s*[\"']([^\"'\s$%{}<>]{8,})[\"']"
         ),
         1,
     ),
