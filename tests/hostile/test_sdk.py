@@ -110,3 +110,19 @@ def test_azure_resource_manager_that_never_answers_ends(silent_api: hs.HostileSe
     text = " ".join(e["message"] for e in outcome.errors).lower()
     assert "timed out" in text or "timeout" in text, outcome.describe()
     assert outcome.seconds < 45, outcome.describe()
+
+
+def test_azure_token_endpoint_that_never_answers_ends(tmp_path: Path) -> None:
+    pytest.importorskip("azure.identity")
+    server = hs.HostileServer(hs.silent(120)).start()
+    url = server.url
+    try:
+        env = _clean_env(tmp_path) | {"IDENTITY_ENDPOINT": url + "/msi/token", "IDENTITY_HEADER": "loopback"}
+        outcome = _run(["scan", "azure", "--subscription", "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+                        "--resource-manager-url", "https://127.0.0.1:9", *LIMITS], tmp_path, env)
+    finally:
+        server.stop()
+    assert_survived(outcome)
+    assert outcome.returncode in (2, 3) or outcome.errors, outcome.describe()
+    assert "timed out" in (outcome.stderr + json.dumps(outcome.errors)).lower(), outcome.describe()
+    assert outcome.seconds < 30, outcome.describe()

@@ -37,6 +37,7 @@ PERMISSIONS = (
     "Microsoft.KeyVault/vaults/read",
     "Microsoft.KeyVault/vaults/keys/read",
     aks.PERMISSION,
+    *genai.PERMISSIONS,
 )
 
 
@@ -95,7 +96,13 @@ class AzureCollector:
         if self.credential is None:
             from azure.identity import DefaultAzureCredential
 
-            self.credential = DefaultAzureCredential(authority=CLOUDS[self.cloud][1])
+            # the credentials' own pipelines (managed identity, workload identity) wait 300 s per
+            # read unless told otherwise: a silent token endpoint must end like a silent API
+            limits = self.limits
+            self.credential = DefaultAzureCredential(
+                authority=CLOUDS[self.cloud][1], connection_timeout=limits.connect_timeout,
+                read_timeout=limits.read_timeout, retry_total=limits.retries,
+            )
 
     def _first_token(self) -> None:
         """Get a token once up front: a credential that cannot get one fails the source at once,
