@@ -37,7 +37,6 @@ PERMISSIONS = (
     "Microsoft.KeyVault/vaults/read",
     "Microsoft.KeyVault/vaults/keys/read",
     aks.PERMISSION,
-    *genai.PERMISSIONS,
 )
 
 
