@@ -54,6 +54,10 @@ class ProjectSpec:
     access_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy name -> perimeters (org-wide)
     clusters: list[dict[str, Any]] = field(default_factory=list)  # GKE clusters, every location
     missing_zones: list[str] = field(default_factory=list)  # locations clusters.list could not reach
+    index_endpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Vector Search endpoints
+    indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Vector Search indexes
+    repositories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Artifact Registry
+    repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> IAM policy
 
 
 def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
@@ -177,6 +181,18 @@ def ml_team_project(project: str = "ml-research-prod") -> ProjectSpec:
                 },
             ]
         },
+        # Vector Search for retrieval: the index answers on a public endpoint
+        index_endpoints={"us-central1": [{
+            "name": "projects/123456789012/locations/us-central1/indexEndpoints/5521000000000000001",
+            "displayName": "rag-search-public", "publicEndpointEnabled": True,
+            "publicEndpointDomainName": "1234.us-central1-123456789012.vdb.vertexai.goog",
+            "deployedIndexes": [{"id": "docs_v1", "index": "projects/123456789012/locations/us-central1/indexes/6631000000000000001"}],
+        }]},
+        indexes={"us-central1": [{
+            "name": "projects/123456789012/locations/us-central1/indexes/6631000000000000001", "displayName": "support-docs",
+            "deployedIndexes": [{"indexEndpoint": "projects/123456789012/locations/us-central1/indexEndpoints/5521000000000000001",
+                                 "deployedIndexId": "docs_v1"}],
+        }]},
         kms={
             "us": {
                 ring: [
@@ -318,6 +334,7 @@ class FakeGcp:
             "cloudkms": base,
             "accesscontextmanager": base,
             "container": base,
+            "artifactregistry": base,
             "storage": self.storage_url,
         }
 
@@ -382,6 +399,11 @@ class FakeGcp:
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/endpoints", lambda m, q, b: self._page(
             self._project(m[1]).endpoints.get(m[2], []), "endpoints", q))
         r("GET", r"/v1/projects/([^/]+)/locations/-/clusters", self._clusters)
+        for kind, key in (("indexEndpoints", "index_endpoints"), ("indexes", "indexes"), ("repositories", "repositories")):
+            r("GET", rf"/v1/projects/([^/]+)/locations/([^/]+)/{kind}", lambda m, q, b, kind=kind, key=key: self._page(
+                getattr(self._project(m[1]), key).get(m[2], []), kind, q))
+        r("GET", r"/v1/(projects/([^/]+)/locations/[^/]+/repositories/[^/]+):getIamPolicy", lambda m, q, b: copy.deepcopy(
+            self._project(m[2]).repository_policies.get(m[1], {"etag": "BwY="})))
         r("GET", r"/v1/projects/([^/]+)/locations", lambda m, q, b: self._page(
             [{"name": f"projects/{m[1]}/locations/{loc}", "locationId": loc} for loc in ("us", "europe-west4", "global")], "locations", q))
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/keyRings", lambda m, q, b: self._page(

@@ -37,6 +37,7 @@ PERMISSIONS = (
     "Microsoft.KeyVault/vaults/read",
     "Microsoft.KeyVault/vaults/keys/read",
     aks.PERMISSION,
+    *genai.PERMISSIONS,
 )
 
 

@@ -12,6 +12,13 @@ from auditor.collectors.azure.arm import ArmApi
 from auditor.collectors.base import CollectionSink
 from auditor.resources import Guardrail, MLWorkload, Ref, RegistryRepository
 
+PERMISSIONS = (
+    "Microsoft.CognitiveServices/accounts/read",
+    "Microsoft.CognitiveServices/accounts/deployments/read",
+    "Microsoft.CognitiveServices/accounts/raiPolicies/read",
+    "Microsoft.Search/searchServices/read",
+    "Microsoft.ContainerRegistry/registries/read",
+)
 OPERATION_PATHS = {
     "cognitiveAccounts.list": "/subscriptions/{sub}/providers/Microsoft.CognitiveServices/accounts",
     "searchServices.list": "/subscriptions/{sub}/providers/Microsoft.Search/searchServices",

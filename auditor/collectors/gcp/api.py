@@ -28,6 +28,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "cloudkms": "https://cloudkms.googleapis.com",
     "accesscontextmanager": "https://accesscontextmanager.googleapis.com",
     "container": "https://container.googleapis.com",
+    "artifactregistry": "https://artifactregistry.googleapis.com",
 }
 
 
@@ -61,6 +62,14 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "compute:instances.aggregatedList": Operation("compute", "GET", rf"/compute/v1/projects/{_SEG}/aggregated/instances"),
     "notebooks:instances.list": Operation("notebooks", "GET", rf"/v2/projects/{_SEG}/locations/-/instances"),
     "aiplatform:endpoints.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/endpoints"),
+    "aiplatform:indexEndpoints.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/indexEndpoints"),
+    "aiplatform:indexes.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/indexes"),
+    "artifactregistry:repositories.list": Operation(
+        "artifactregistry", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/repositories"
+    ),
+    "artifactregistry:repositories.getIamPolicy": Operation(
+        "artifactregistry", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/repositories/{_SEG}:getIamPolicy"
+    ),
     "cloudkms:locations.list": Operation("cloudkms", "GET", rf"/v1/projects/{_SEG}/locations"),
     "cloudkms:keyRings.list": Operation("cloudkms", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/keyRings"),
     "cloudkms:cryptoKeys.list": Operation(

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
-from auditor.collectors.gcp import gke
+from auditor.collectors.gcp import genai, gke
 from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
 from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
@@ -51,6 +51,7 @@ PERMISSIONS = (
     "accesscontextmanager.policies.list",
     "accesscontextmanager.servicePerimeters.list",
     gke.PERMISSION,
+    *genai.PERMISSIONS,
 )
 
 
@@ -224,6 +225,7 @@ class GcpCollector:
             lambda: self._kms(clients, project, sink),
             lambda: self._clusters(api, project, sink),
             *[(lambda r=region: self._endpoints(api, project, r, sink)) for region in self.regions],
+            *[(lambda r=region: genai.collect_region(api, project, r, sink, self._guard)) for region in self.regions],
         ]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks))) as pool:
             uses_vertex = any([f.result() for f in [pool.submit(t) for t in tasks]])
