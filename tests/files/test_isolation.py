@@ -241,3 +241,20 @@ def test_unreadable_folder_is_a_collection_error(tmp_path: Path) -> None:
     assert out["models"]["control.pkl"] is True
     [error] = [e for e in out["errors"] if e["path"] == "locked"]
     assert error["incomplete"] and "not scanned" in error["message"]
+
+
+def test_cli_reports_unreadable_archives_as_unknown_and_exits_3(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    root.mkdir()
+    control(root)
+    clean = pickle.dumps({"a": 1}, 2)
+    (root / "badcrc.pt").write_bytes(hostile.with_bad_crc(hostile.zip_of({"archive/data.pkl": clean}, zipfile.ZIP_STORED), clean))
+    (root / "bomb.zip").write_bytes(hostile.zip_of({"data.pkl": hostile.padded_pickle(4 << 20)}))
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-m", "auditor", "scan", "files", str(root), "--format", "json", "--output", str(out),
+                           "--no-store", "-q"], capture_output=True, text=True, timeout=300, env={**os.environ, "AUDITOR_STORE": ""})
+    assert proc.returncode == 3, proc.stderr  # incomplete wins over the failing control
+    statuses = {f["resource_id"]: f["status"] for f in json.loads(out.read_text())["findings"]
+                if f["check_id"] == "model_code_execution"}
+    assert statuses == {"control.pkl": "fail", "badcrc.pt": "unknown", "bomb.zip": "fail"}
+    assert "badcrc.pt" in proc.stderr and "bomb.zip" in proc.stderr
