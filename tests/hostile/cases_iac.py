@@ -141,3 +141,13 @@ INPUTS: list[HostileInput] = [
         'resource "aws_s3_bucket" "b" {\n  bucket = local.l39\n}\n'), ("limit",),
         xfail="string doubling through locals has no size limit yet: memory runs out first (IaC evaluator)"),
 ]
+
+
+# Truncations of a valid file at points inside its blocks: each is a syntax error naming the file.
+_VALID_TF = ('resource "aws_s3_bucket" "t" {\n  bucket = "truncated-bucket"\n  tags = {\n    team = "ml"\n  }\n'
+             '  versioning {\n    enabled = true\n  }\n}\n')
+_VALID_TF_JSON = json.dumps({"resource": {"aws_s3_bucket": {"t": {"bucket": "truncated-bucket", "tags": {"team": "ml"}}}}})
+_TF_CUTS = sorted({_VALID_TF.index("{") + 1 + (n * (len(_VALID_TF) - _VALID_TF.index("{") - 3)) // 39 for n in range(40)})
+_JSON_CUTS = sorted({1 + (n * (len(_VALID_TF_JSON) - 2)) // 19 for n in range(20)})
+INPUTS += [HostileInput(f"tf-cut-at-{at}", text("main.tf", _VALID_TF[:at])) for at in _TF_CUTS]
+INPUTS += [HostileInput(f"tf-json-cut-at-{at}", text("main.tf.json", _VALID_TF_JSON[:at])) for at in _JSON_CUTS]
