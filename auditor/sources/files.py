@@ -11,7 +11,32 @@ from typing import Any
 from auditor.collectors.base import Collector
 from auditor.config import ConfigError
 
-CONFIG_KEYS = {"paths", "root", "advisories", "max_file_size", "no_hash", "trusted_keys", "workers"}
+CONFIG_KEYS = {"paths", "root", "advisories", "max_file_size", "no_hash", "trusted_keys", "workers",
+               "max_archive_depth", "max_archive_members", "max_compression_ratio"}
+# Archive limits: config key -> (command-line flag, field of collectors.files.models.Limits).
+ARCHIVE_LIMITS = {
+    "max_archive_depth": ("--max-archive-depth", "max_depth"),
+    "max_archive_members": ("--max-archive-members", "max_members"),
+    "max_compression_ratio": ("--max-compression-ratio", "max_ratio"),
+}
+
+
+def _limits(values: dict[str, Any]) -> Any:
+    from auditor.collectors.files.models import Limits
+
+    limits = Limits()
+    for key, (flag, field) in ARCHIVE_LIMITS.items():
+        value = values.get(key)
+        if value is None:
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1 or isinstance(value, bool):
+            raise ConfigError(f"{flag}: expected a whole number of at least 1, got {value!r}")
+        setattr(limits, field, number)
+    return limits
 
 
 def _size(text: str | int | None) -> int | None:
@@ -30,7 +55,7 @@ def _size(text: str | int | None) -> int | None:
 def build_collectors(
     paths: list[str], *, root: str | None = None, advisories: list[str] | None = None,
     max_file_size: str | int | None = None, no_hash: bool = False, trusted_keys: list[str] | None = None,
-    workers: int = 4,
+    workers: int = 4, archive_limits: dict[str, Any] | None = None,
 ) -> list[Collector]:
     if not paths:
         raise ConfigError("scan files: give at least one PATH")
@@ -43,6 +68,7 @@ def build_collectors(
         FilesCollector(
             paths, root=root, advisories_dirs=advisories or (), max_file_size=_size(max_file_size),
             hash_models=not no_hash, trusted_keys=trusted_keys or (), workers=workers,
+            limits=_limits(archive_limits or {}),
         )
     ]
 
@@ -57,7 +83,7 @@ def _as_list(value: Any) -> list[str]:
 
 def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
     """``sources.files`` of auditor.yaml: ``paths``, ``root``, ``advisories``, ``max_file_size``, ``no_hash``,
-    ``trusted_keys``, ``workers``."""
+    ``trusted_keys``, ``workers``, ``max_archive_depth``, ``max_archive_members``, ``max_compression_ratio``."""
     unknown = set(section) - CONFIG_KEYS
     if unknown:
         raise ConfigError(f"sources.files: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(CONFIG_KEYS))}")
@@ -65,4 +91,5 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
         _as_list(section.get("paths")), root=section.get("root"), advisories=_as_list(section.get("advisories")),
         max_file_size=section.get("max_file_size"), no_hash=bool(section.get("no_hash")),
         trusted_keys=_as_list(section.get("trusted_keys")), workers=int(section.get("workers", 4)),
+        archive_limits={key: section.get(key) for key in ARCHIVE_LIMITS},
     )

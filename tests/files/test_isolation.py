@@ -250,11 +250,25 @@ def test_cli_reports_unreadable_archives_as_unknown_and_exits_3(tmp_path: Path) 
     clean = pickle.dumps({"a": 1}, 2)
     (root / "badcrc.pt").write_bytes(hostile.with_bad_crc(hostile.zip_of({"archive/data.pkl": clean}, zipfile.ZIP_STORED), clean))
     (root / "bomb.zip").write_bytes(hostile.zip_of({"data.pkl": hostile.padded_pickle(4 << 20)}))
+    (root / "many.zip").write_bytes(hostile.zip_of({f"m{i}.txt": b"x" for i in range(30)}))
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, "-m", "auditor", "scan", "files", str(root), "--format", "json", "--output", str(out),
-                           "--no-store", "-q"], capture_output=True, text=True, timeout=300, env={**os.environ, "AUDITOR_STORE": ""})
+                           "--no-store", "-q", "--max-archive-members", "20"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "AUDITOR_STORE": ""})
     assert proc.returncode == 3, proc.stderr  # incomplete wins over the failing control
     statuses = {f["resource_id"]: f["status"] for f in json.loads(out.read_text())["findings"]
                 if f["check_id"] == "model_code_execution"}
-    assert statuses == {"control.pkl": "fail", "badcrc.pt": "unknown", "bomb.zip": "fail"}
-    assert "badcrc.pt" in proc.stderr and "bomb.zip" in proc.stderr
+    assert statuses == {"control.pkl": "fail", "badcrc.pt": "unknown", "bomb.zip": "fail", "many.zip": "unknown"}
+    assert "badcrc.pt" in proc.stderr and "bomb.zip" in proc.stderr and "only the first 20" in proc.stderr
+
+
+def test_archive_limits_are_options(tmp_path: Path) -> None:
+    from auditor.config import ConfigError
+    from auditor.sources.files import collectors_from_config
+
+    [collector] = collectors_from_config({"paths": [str(tmp_path)], "max_archive_depth": 2, "max_archive_members": "50",
+                                          "max_compression_ratio": 1000})
+    assert isinstance(collector, FilesCollector)
+    assert (collector.limits.max_depth, collector.limits.max_members, collector.limits.max_ratio) == (2, 50, 1000)
+    with pytest.raises(ConfigError, match="--max-archive-members"):
+        collectors_from_config({"paths": [str(tmp_path)], "max_archive_members": "lots"})
