@@ -11,6 +11,7 @@ alone under the address-space cap.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from . import servers as hs
 from .harness import Outcome, assert_not_passed, assert_survived, run_auditor
 
 TARGET_TIMEOUT = 5.0
+SECRET_IN_ANSWER = "ghp_" + "S3cr3tInAnAnswer0" * 2 + "xy"
 JUPYTER = RECORDED["jupyter_open"]
 BOMB = 16 * 1024 * 1024  # decoded size of the small bombs: 1000:1 and more
 
@@ -165,6 +167,9 @@ CASES: list[NetCase] = [
     NetCase("jupyter-silent-on-kernels", lambda: hs.by_path(JUPYTER, {"/api/kernels": hs.silent(30)}), "quiet"),
     NetCase("jupyter-endless-kernels", lambda: hs.by_path(JUPYTER, {"/api/kernels": hs.endless(
         hs._head("200 OK", {"content-type": "application/json"}), b"[" * 4096)}), "truncated", ("--max-body",)),
+    # secrets in what a service says about itself (version, headers): judged, never copied out
+    NetCase("jupyter-secret-in-version", lambda: hs.by_path(JUPYTER, {"/api": _ok(
+        ('{"version": "2.21.1 ' + SECRET_IN_ANSWER + '"}').encode(), {"content-type": "application/json"})}), "quiet"),
     NetCase("gzip-small-honest", lambda: _ok(__import__("gzip").compress(b"<html>hello</html>" * 100), {"content-encoding": "gzip"}),
             "quiet"),
 ]
@@ -238,3 +243,10 @@ def test_triple_gzip_bomb_alone_under_the_memory_cap(tmp_path: Path) -> None:
     assert_survived(outcome)
     [error] = [e for e in outcome.errors if e.get("resource") == url]
     assert "--max-decompression-ratio" in error["message"] and error["incomplete"], error
+
+
+def test_a_secret_in_a_service_answer_never_reaches_the_result(hostile_scan: tuple[Outcome, dict[str, str]]) -> None:
+    outcome, _ = hostile_scan
+    assert outcome.result is not None
+    text = json.dumps(outcome.result) + outcome.stderr + outcome.stdout
+    assert SECRET_IN_ANSWER not in text and SECRET_IN_ANSWER[4:20] not in text
