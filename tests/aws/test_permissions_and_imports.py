@@ -39,9 +39,10 @@ def test_cli_help_and_registry_import_no_cloud_sdk() -> None:
         "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
         "assert CliRunner().invoke(cli, ['scan', 'aws', '--help']).exit_code == 0\n"
         "assert CliRunner().invoke(cli, ['demo', '--help']).exit_code == 0\n"
+        "assert CliRunner().invoke(cli, ['scan', 'k8s', '--help']).exit_code == 0\n"
         "from auditor.registry import Registry\n"
         "Registry.default()\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'moto', 'google', 'azure'))\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'moto', 'google', 'azure', 'kubernetes', 'celery'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
