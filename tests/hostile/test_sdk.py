@@ -67,7 +67,6 @@ def test_aws_endpoint_that_never_answers_ends_with_a_named_error(silent_api: hs.
     [error] = [e for e in outcome.errors if e.get("operation") == "sts:GetCallerIdentity"]
     assert "time limit" in error["message"] and LIMIT_WORDS in error["message"], error
     assert silent_api.url in error["message"]  # names the endpoint that did not answer
-    assert outcome.seconds < 30, outcome.describe()
 
 
 def _service_account_file(path: Path, token_uri: str) -> Path:
@@ -96,7 +95,6 @@ def test_gcp_apis_that_never_answer_end_with_named_errors(silent_api: hs.Hostile
     assert all("silent-project" in json.dumps(e) or e.get("incomplete") for e in outcome.errors)
     text = " ".join(e["message"] for e in outcome.errors).lower()
     assert "timeout" in text or "timed out" in text, outcome.describe()
-    assert outcome.seconds < 45, outcome.describe()
 
 
 def test_azure_resource_manager_that_never_answers_ends(silent_api: hs.HostileServer, tmp_path: Path) -> None:
@@ -109,7 +107,6 @@ def test_azure_resource_manager_that_never_answers_ends(silent_api: hs.HostileSe
     assert outcome.returncode == 3, outcome.describe()
     text = " ".join(e["message"] for e in outcome.errors).lower()
     assert "timed out" in text or "timeout" in text, outcome.describe()
-    assert outcome.seconds < 45, outcome.describe()
 
 
 def test_azure_token_endpoint_that_never_answers_ends(tmp_path: Path) -> None:
@@ -125,4 +122,3 @@ def test_azure_token_endpoint_that_never_answers_ends(tmp_path: Path) -> None:
     assert_survived(outcome)
     assert outcome.returncode in (2, 3) or outcome.errors, outcome.describe()
     assert "timed out" in (outcome.stderr + json.dumps(outcome.errors)).lower(), outcome.describe()
-    assert outcome.seconds < 30, outcome.describe()
