@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 MEMORY_CAP = 1536 * 1024 * 1024  # address space of the scan process: a bomb hits this, a scan never does
-TIME_LIMIT = 60.0
+TIME_LIMIT = 120.0  # generous: a hang is what it catches, not slowness under a loaded CI machine
 
 
 @dataclass

@@ -189,7 +189,7 @@ def hostile_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Out
                 ["scan", "endpoints", *targets, "--timeout", "2", "--read-timeout", "3",
                  "--target-timeout", str(TARGET_TIMEOUT), "--max-decompression-ratio", "100"],
                 workdir=folder,
-                time_limit=60,
+                time_limit=120,
             )
             urls = {case_id: s.url for case_id, s in servers.items()}
             urls["control"] = f"http://127.0.0.1:{control.port}"
@@ -236,7 +236,7 @@ def test_triple_gzip_bomb_alone_under_the_memory_cap(tmp_path: Path) -> None:
     url = server.url
     try:
         outcome = run_auditor(["scan", "endpoints", url, "--timeout", "2", "--target-timeout", "20"],
-                              workdir=tmp_path, memory_cap=1024 * 1024 * 1024, time_limit=60)
+                              workdir=tmp_path, memory_cap=1024 * 1024 * 1024, time_limit=120)
     finally:
         server.stop()
     assert_survived(outcome)

@@ -55,7 +55,7 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _run(args: list[str], tmp_path: Path, env: dict[str, str]) -> Outcome:
-    return run_auditor(args, workdir=tmp_path, base_env=env, time_limit=60)
+    return run_auditor(args, workdir=tmp_path, base_env=env, time_limit=120)
 
 
 def test_aws_endpoint_that_never_answers_ends_with_a_named_error(silent_api: hs.HostileServer, tmp_path: Path) -> None:
