@@ -19,6 +19,8 @@ from auditor.registry import CheckSpec, Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "checks.md"
+# Hand-written sections appended after the generated reference.
+APPENDICES = (ROOT / "docs" / "fragments" / "genai-prowler-comparison.md",)
 
 # Sections in the order of the catalog, by id prefix.
 SECTIONS = (
@@ -113,6 +115,9 @@ def render(specs: Iterable[CheckSpec]) -> str:
         out += [f"## {title}", ""]
         for spec in grouped[title]:
             out += _entry(spec)
+    for appendix in APPENDICES:
+        if appendix.exists():
+            out += [appendix.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

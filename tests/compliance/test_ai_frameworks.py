@@ -35,3 +35,13 @@ def test_ai_framework_shape(name: str) -> None:
 
 def test_genai_checks_found() -> None:
     assert len(GENAI) >= 11
+
+
+def test_prowler_comparison_names_only_real_checks() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "fragments" / "genai-prowler-comparison.md").read_text()
+    ours = set(re.findall(r"`((?:ml|role|user)_[a-z_]+)`", text))
+    registered = set(Registry.default(entry_points=False).ids())
+    assert ours and ours <= registered, sorted(ours - registered)
+    assert set(GENAI) <= ours  # every generative-AI check appears in the comparison
