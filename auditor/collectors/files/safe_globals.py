@@ -227,6 +227,14 @@ _PANDAS_SCIPY = {
     ("pandas.core.indexes.range", "RangeIndex"), ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"),
     ("pandas.core.internals.blocks", "new_block"), ("pandas._libs.tslibs.timestamps", "_unpickle_timestamp"),
     ("scipy.sparse._csr", "csr_matrix"), ("scipy.sparse._csc", "csc_matrix"), ("scipy.sparse._coo", "coo_matrix"),
+    ("pandas.core.internals.managers", "SingleBlockManager"),
+} | {
+    # pandas 3 names its containers by their public paths.
+    ("pandas", name) for name in ("DataFrame", "Series", "Index", "RangeIndex", "MultiIndex", "DatetimeIndex",
+                                  "Categorical", "CategoricalDtype", "StringDtype", "Timestamp", "Timedelta")
+} | {
+    ("pandas.arrays", name) for name in ("StringArray", "DatetimeArray", "TimedeltaArray", "IntegerArray",
+                                         "FloatingArray", "BooleanArray", "ArrowStringArray")
 }
 
 SAFE_GLOBALS: dict[str, frozenset[tuple[str, str]]] = {
