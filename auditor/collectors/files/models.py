@@ -349,7 +349,7 @@ class Scanner:
                 mf._expected_crc = None  # checked by _Bounded, after the walker has seen the bytes
                 crc = info.CRC
             raw = _Bounded(mf, budget, member, crc)
-            stream = io.BufferedReader(raw, 1 << 20)
+            stream = io.BufferedReader(raw, 1 << 16)  # a member that is only sniffed costs 64 KiB, not more
             try:
                 if info.filename.endswith("config.json") and self.scan.format == "keras":
                     self._keras_config(stream.read(), member, complete=budget >= info.file_size and raw.failure is None)
