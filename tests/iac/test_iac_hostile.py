@@ -335,3 +335,26 @@ def test_parse_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     out = scan(folder)
     assert "parse time limit" in out.error_for("slow/main.tf").message
     assert_controls_judged(out)
+
+
+def test_big_templates_scale_linearly(tmp_path: Path) -> None:
+    """20,000 resources in one template: locating each resource's lines and comments must not
+    rescan the whole file per resource (that took over 15 minutes on 8 MiB)."""
+    import json
+
+    from auditor.collectors.iac.cloudformation import load_template
+
+    n = 20_000
+    yaml_path = tmp_path / "big.yaml"
+    yaml_path.write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n'
+        + "".join(f"  # c{i}\n  B{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: b{i}\n" for i in range(n))
+    )
+    json_path = tmp_path / "big.json"
+    resources = {f"B{i}": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": f"b{i}"}} for i in range(n)}
+    json_path.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}, indent=1))
+    for path in (yaml_path, json_path):
+        started = time.monotonic()
+        loaded = load_template(path, path.name, lambda *a: None)
+        assert time.monotonic() - started < 15
+        assert len(loaded) == n and loaded[-1].line is not None and loaded[-1].line > 90_000

@@ -371,7 +371,8 @@ def load_template(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits |
         return []
     resolver = Resolver(template, rel)
     resources = template["Resources"]
-    lines = _resource_lines(resources, text, is_json)
+    text_lines = text.splitlines()
+    lines = _resource_lines(resources, text_lines, is_json)
     comments = _yaml_comments(text) if not is_json else {}
     out: list[IacResource] = []
     for logical_id, spec in resources.items():
@@ -385,7 +386,7 @@ def load_template(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits |
             if cond is False:
                 continue
         start, end = lines.get(logical_id, (None, None))
-        end = _last_code_line(text, start, end)
+        end = _last_code_line(text_lines, start, end)
         ignores = [InlineIgnore(check=c, reason=r or NO_REASON, line=ln) for c, r, ln in ignore_comments(comments, start or 0, end or 0)] if start else []
         ignores += _metadata_ignores(spec.get("Metadata"))
         props = resolver.resolve(spec.get("Properties") or {})
@@ -406,11 +407,10 @@ def load_template(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits |
     return out
 
 
-def _last_code_line(text: str, start: int | None, end: int | None) -> int | None:
+def _last_code_line(lines: list[str], start: int | None, end: int | None) -> int | None:
     """The mapping's end without the blank and comment lines that precede the next resource."""
     if start is None or end is None:
         return end
-    lines = text.splitlines()
     while end > start and (end > len(lines) or not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
         end -= 1
     return end
@@ -429,9 +429,8 @@ def _metadata_ignores(metadata: Any) -> list[InlineIgnore]:
     return out
 
 
-def _resource_lines(resources: dict[str, Any], text: str, is_json: bool) -> dict[str, tuple[int | None, int | None]]:
+def _resource_lines(resources: dict[str, Any], all_lines: list[str], is_json: bool) -> dict[str, tuple[int | None, int | None]]:
     out: dict[str, tuple[int | None, int | None]] = {}
-    all_lines = text.splitlines()
     if isinstance(resources, _LineDict):
         for key, value in resources.items():
             end = None
@@ -443,13 +442,16 @@ def _resource_lines(resources: dict[str, Any], text: str, is_json: bool) -> dict
             out[str(key)] = (resources.lines.get(str(key)), end)
         return out
     start_at = next((i for i, ln in enumerate(all_lines) if '"Resources"' in ln), 0)
+    cursor = start_at  # resources mostly come in file order: search on from the last one found
     for key in resources:
         needle = json.dumps(str(key)) + ":"
-        compact = json.dumps(str(key))
-        for i in range(start_at, len(all_lines)):
-            line = all_lines[i].replace(" ", "")
-            if line.startswith(needle) or line.startswith(compact + ":"):
-                out[str(key)] = (i + 1, None)
+        for begin in (cursor, start_at):
+            found = next(
+                (i for i in range(begin, len(all_lines)) if all_lines[i].replace(" ", "").startswith(needle)), None
+            )
+            if found is not None:
+                out[str(key)] = (found + 1, None)
+                cursor = found + 1
                 break
     return out
 

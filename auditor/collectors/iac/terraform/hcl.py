@@ -192,7 +192,10 @@ _IGNORE = re.compile(r"(?:#|//|/\*)\s*auditor:ignore\s+([A-Za-z0-9_*-]+)\s*(.*?)
 def ignore_comments(comments: dict[int, str], start: int, end: int) -> list[tuple[str, str, int]]:
     """``auditor:ignore <check> <reason>`` comments inside a block or in the comment run just above it."""
     found: list[tuple[str, str, int]] = []
-    lines = [ln for ln in comments if start <= ln <= end]
+    if end - start < len(comments):
+        lines = [ln for ln in range(start, end + 1) if ln in comments]
+    else:
+        lines = [ln for ln in comments if start <= ln <= end]
     above = start - 1
     while above in comments:
         lines.append(above)
