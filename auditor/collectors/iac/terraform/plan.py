@@ -8,6 +8,7 @@ configuration refers to, so split S3 resources still join their bucket.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | Non
         if isinstance(rc, dict)
     }
     config_refs = _config_refs(plan.get("configuration") or {})
-    text_lines = text.splitlines()
+    address_lines = _address_lines(text)
     out: list[IacResource] = []
     instances: list[dict[str, Any]] = []
 
@@ -135,7 +136,7 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | Non
                 name=str(res.get("name")),
                 attrs=values,
                 path=rel,
-                line=_line(text_lines, address),
+                line=address_lines.get(address, 1),
                 module=address[: address.rfind(rtype)] if rtype in address else "",
                 scope=f"plan:{rel}",
             )
@@ -143,10 +144,19 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | Non
     return out
 
 
-def _line(lines: list[str], address: str) -> int:
-    needle = f'"address":{json.dumps(address)}'
-    spaced = f'"address": {json.dumps(address)}'
-    for number, line in enumerate(lines, 1):
-        if needle in line or spaced in line:
-            return number
-    return 1
+_ADDRESS = re.compile(r'"address":\s*("(?:[^"\\]|\\.)*")')
+
+
+def _address_lines(text: str) -> dict[str, int]:
+    """The first line of each ``"address": "..."`` in the file, found in one pass."""
+    out: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if '"address"' not in line:
+            continue
+        for match in _ADDRESS.finditer(line):
+            try:
+                address = json.loads(match.group(1))
+            except ValueError:
+                continue
+            out.setdefault(address, number)
+    return out
