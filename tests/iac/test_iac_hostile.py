@@ -358,3 +358,43 @@ def test_big_templates_scale_linearly(tmp_path: Path) -> None:
         loaded = load_template(path, path.name, lambda *a: None)
         assert time.monotonic() - started < 15
         assert len(loaded) == n and loaded[-1].line is not None and loaded[-1].line > 90_000
+
+
+def test_every_hostile_input_together_under_a_memory_cap(tmp_path: Path) -> None:
+    """The CLI in a subprocess capped at 2 GiB of address space and 120 s: every hostile input
+    at once is a named collection error, the report is written, the controls fail, exit 3."""
+    import json
+    import resource
+    import subprocess
+    import sys
+
+    folder = with_controls(tmp_path / "p")
+    (folder / "many").mkdir()
+    (folder / "many" / "main.tf").write_text('resource "aws_s3_bucket" "m" {\n  count = 100000000\n  bucket = "m"\n}\n')
+    laughs = ['AWSTemplateFormatVersion: "2010-09-09"', "Metadata:", "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
+    laughs += ["Resources:", "  B:", "    Type: AWS::S3::Bucket", "    Properties: {Tags: *l9}"]
+    (folder / "laughs.yaml").write_text("\n".join(laughs) + "\n")
+    (folder / "pipe").mkdir()
+    os.mkfifo(folder / "pipe" / "main.tf")
+    os.symlink("/dev/zero", folder / "zero.tf")
+    (folder / "big").mkdir()
+    with open(folder / "big" / "main.tf", "wb") as fh:
+        fh.truncate(50 << 20)  # 50 MiB, sparse
+    out = tmp_path / "out"
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "scan", "iac", str(folder), "--no-store", "-f", "json", "-o", str(out), "-q"],
+        capture_output=True, text=True, timeout=120, preexec_fn=cap, check=False,
+    )
+    assert proc.returncode == 3, proc.stderr
+    result = json.loads(next(out.glob("*.json")).read_text())
+    errors = {e["path"]: e["message"] for e in result["collection_errors"]}
+    for path in ("many/main.tf", "laughs.yaml", "pipe/main.tf", "zero.tf", "big/main.tf"):
+        assert path in errors, errors
+    failing = {(f["resource_id"], f["check_id"]) for f in result["findings"] if f.get("status") == "fail"}
+    assert ("control:aws_s3_bucket.control", "bucket_public_read") in failing
+    assert ("control.yaml#Control", "bucket_public_read") in failing
