@@ -188,6 +188,7 @@ TEXTS = [
     "S3 bucket list follows\n",
     "Vendor: example\nSecond line\n",
     "V" + "x" * 5000,
+    "(a) first item\n(b) second item\n",
 ]
 
 

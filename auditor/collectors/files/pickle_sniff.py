@@ -6,8 +6,9 @@ parsed as opcodes (``pickletools.genops``, the standard library's own reading of
 counted as a pickle only when it holds opcodes a pickle has and plain text does not:
 
 - it reaches ``STOP`` after structure (a mark, a container, a memo write, a call), or
-- it runs out or breaks only after enough structure (a long or cut pickle), or after an import
-  that already runs code (the unpickler has resolved and may have called it by then).
+- it runs out (a long or cut pickle) after enough structure, or breaks off after an import that
+  already runs code (the unpickler has resolved and may have called it by then); a parse that
+  breaks in the middle of the head otherwise is not a pickle.
 
 One line of text starting with ``I``, ``V``, ``S``, ``F`` or ``(c`` never qualifies: it parses
 as one push (or a malformed import) and no ``STOP``.
@@ -45,8 +46,9 @@ def looks_like_pickle(head: bytes) -> bool:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return True
     evidence = 0
+    stream = io.BytesIO(head)
     try:
-        for opcode, arg, pos in pickletools.genops(io.BytesIO(head)):
+        for opcode, arg, pos in pickletools.genops(stream):
             name = opcode.name
             if name == "STOP":
                 return evidence >= 1 or pos == len(head) - 1
@@ -64,6 +66,8 @@ def looks_like_pickle(head: bytes) -> bool:
                 evidence += 2
             elif name in _STRUCTURE:
                 evidence += 1
-    except (ValueError, TypeError, UnicodeDecodeError):
-        pass
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        if stream.tell() < len(head) or "unknown" in str(exc):
+            return False  # broken in the middle (an unknown opcode, a bad argument): not a pickle
+    # The head ran out before STOP: a long or cut pickle, if it had enough structure.
     return evidence >= _ENOUGH
