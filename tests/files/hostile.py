@@ -125,3 +125,13 @@ def keras_metadata(layers: list[str]) -> bytes:
         node = field_varint(2, index) + field_bytes(3, f"root.layer-{index}") + field_bytes(4, "_tf_keras_layer")
         nodes += field_bytes(1, node + field_bytes(5, meta))
     return nodes
+
+
+def overlapping_zip(count: int = 3, size: int = 1 << 20) -> bytes:
+    """A non-recursive zip bomb's shape: every central entry points at the first member's bytes."""
+    out = bytearray(zip_of({f"part{i}.bin": b"\0" * size for i in range(count)}))
+    at = out.find(b"PK\x01\x02")
+    while at >= 0:
+        struct.pack_into("<I", out, at + 42, 0)  # relative offset of the local header
+        at = out.find(b"PK\x01\x02", at + 4)
+    return bytes(out)

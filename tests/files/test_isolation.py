@@ -156,6 +156,15 @@ def test_limits_reached_make_the_file_unknown_and_judge_what_was_read(tmp_path: 
     assert Limits().max_members == 100_000 and Limits().max_ratio == 200 and Limits().max_depth == 4
 
 
+def test_overlapping_members_zip_bomb_is_unknown(tmp_path: Path) -> None:
+    control(tmp_path)
+    (tmp_path / "overlap.zip").write_bytes(hostile.overlapping_zip())
+    sink = collect(tmp_path)
+    assert_control_judged(sink)
+    assert models(sink)["overlap.zip"].code_execution is None
+    assert "overlap" in incomplete_errors(sink)["overlap.zip"]
+
+
 def test_zip_bomb_pickle_member_is_unknown(tmp_path: Path) -> None:
     control(tmp_path)
     # A protocol-2 pickle whose string argument is 16 MiB of zeros: past the ratio budget, no STOP.

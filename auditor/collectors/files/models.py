@@ -13,6 +13,7 @@ import ast
 import bz2
 import copy
 import io
+import itertools
 import json
 import lzma
 import re
@@ -313,6 +314,12 @@ class Scanner:
             names = [i.filename for i in infos]
             if self.scan.format == fmt.ZIP and depth == 0:
                 self.scan.format = _zip_kind(names)
+            overlap = _overlapping_members(infos)
+            if overlap is not None:
+                # Members sharing their compressed bytes: the construction of non-recursive zip
+                # bombs, which no archiver writes. Each member would inflate the same data again.
+                self._error(where, f"members {overlap} overlap in the archive (a zip bomb construction): not read")
+                return
             for index, info in enumerate(infos):
                 if index >= self.limits.max_members:
                     self._error(where, f"zip with {len(infos)} members: only the first {self.limits.max_members} "
@@ -578,6 +585,17 @@ def _unreadable_member(info: zipfile.ZipInfo) -> str | None:
         return f"member uses compression method {info.compress_type} ({name}), which cannot be read"
     if info.flag_bits & _ENCRYPTED:
         return "member is encrypted (zip flag bit 0): its content cannot be verified"
+    return None
+
+
+def _overlapping_members(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Two members whose local headers and data overlap, or None."""
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    for before, after in itertools.pairwise(ordered):
+        # A lower bound of where the next member may start: the 30-byte header and the data (the
+        # name and extra field only add to it).
+        if after.header_offset < before.header_offset + 30 + before.compress_size:
+            return f"{before.filename!r} and {after.filename!r}"
     return None
 
 
