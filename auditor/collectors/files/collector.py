@@ -280,6 +280,9 @@ class FilesCollector:
 
         rel = self._rel(path)
         try:
+            size = path.stat().st_size
+            if size > MAX_TEXT:
+                raise ValueError(f"{size} bytes is larger than the {MAX_TEXT}-byte limit for manifests")
             data = json.loads(path.read_text())
             if not is_manifest(data):
                 return
