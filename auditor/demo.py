@@ -55,6 +55,13 @@ PLANTED = {
     "network_admin_port_open_to_world": ["ssh-open"],
     "key_rotation_off": ["alias/legacy-key"],
     "key_policy_public": ["alias/shared-key"],
+    "ml_guardrail_missing": ["acme-support-agent"],
+    "ml_agent_role_overprivileged": ["acme-support-agent"],
+    "ml_vector_store_public": ["acme-support-kb"],
+    "ml_retrieval_source_exposed": ["acme-support-docs"],
+    "ml_registry_public": ["acme-llm-serving"],
+    "ml_registry_scan_on_push_off": ["acme-llm-serving"],
+    "ml_model_artifact_writable": ["recsys-model"],
 }
 
 # Not a real credential: the AWS documentation's example key id shape, planted to be found.
@@ -119,7 +126,39 @@ def populate(session: Any, region: str = "us-east-1") -> dict[str, str]:
     _sagemaker(session, region, ids)
     _trail_and_bedrock(session, region)
     _eks(session, region, ids)
+    _genai(session, region, ids)
     return ids
+
+
+def _genai(session: Any, region: str, ids: dict[str, str]) -> None:
+    """A Bedrock agent whose knowledge base sits on an OpenSearch Serverless collection open to the
+    internet, acting with a role that has s3:* on everything; a public ECR repository for serving."""
+    collection_name = "acme-support-kb"
+    oss = session.client("opensearchserverless", region_name=region)
+    rules = [{"ResourceType": "collection", "Resource": [f"collection/{collection_name}"]}]
+    oss.create_security_policy(name="acme-kb-encryption", type="encryption", policy=json.dumps(
+        {"Rules": rules, "AWSOwnedKey": False, "KmsARN": ids["good_key"]}))
+    # (a wildcard rule: the emulator would also read an exact-name network policy as the encryption one)
+    oss.create_security_policy(name="acme-kb-network", type="network", policy=json.dumps(
+        [{"Rules": [{"ResourceType": "collection", "Resource": ["collection/acme-support-*"]}], "AllowFromPublic": True}]))
+    collection = oss.create_collection(name=collection_name, type="VECTORSEARCH")["createCollectionDetail"]["arn"]
+    role = f"arn:aws:iam::{DEMO_ACCOUNT}:role/SageMakerExecutionRole-experiments"
+    agents = session.client("bedrock-agent", region_name=region)
+    agents.create_knowledge_base(
+        name="acme-support-docs", roleArn=role,
+        knowledgeBaseConfiguration={"type": "VECTOR", "vectorKnowledgeBaseConfiguration": {
+            "embeddingModelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-embed-text-v2:0"}},
+        storageConfiguration={"type": "OPENSEARCH_SERVERLESS", "opensearchServerlessConfiguration": {
+            "collectionArn": collection, "vectorIndexName": "docs",
+            "fieldMapping": {"vectorField": "embedding", "textField": "text", "metadataField": "metadata"}}},
+    )
+    agents.create_agent(agentName="acme-support-agent", agentResourceRoleArn=role,
+                        foundationModel="anthropic.claude-3-haiku-20240307-v1:0",
+                        instruction="Answer customer questions from the support documents.")
+    ecr = session.client("ecr", region_name=region)
+    ecr.create_repository(repositoryName="acme-llm-serving")
+    ecr.set_repository_policy(repositoryName="acme-llm-serving", policyText=_policy(
+        {"Sid": "PullForAnyone", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}))
 
 
 def _eks(session: Any, region: str, ids: dict[str, str]) -> None:
@@ -290,8 +329,13 @@ def _sagemaker(session: Any, region: str, ids: dict[str, str]) -> None:
         DirectInternetAccess="Disabled", RootAccess="Disabled", LifecycleConfigName="install-requirements",
     )
     image = f"763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.3-cpu-py311"
-    sm.create_model(ModelName="churn-model", ExecutionRoleArn=role, PrimaryContainer={"Image": image})
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=role, PrimaryContainer={
+        "Image": image, "ModelDataUrl": "s3://acme-ml-model-artifacts/churn/model.tar.gz"})
     sm.create_model(ModelName="fraud-model", ExecutionRoleArn=role, PrimaryContainer={"Image": image})
+    # Served with the experiments role (s3:* on *): the container could overwrite its own model.
+    experiments = f"arn:aws:iam::{DEMO_ACCOUNT}:role/SageMakerExecutionRole-experiments"
+    sm.create_model(ModelName="recsys-model", ExecutionRoleArn=experiments, PrimaryContainer={
+        "Image": image, "ModelDataUrl": "s3://acme-ml-mlflow-artifacts/recsys/model.tar.gz"})
     variant = [{"VariantName": "main", "ModelName": "churn-model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]
     sm.create_endpoint_config(EndpointConfigName="churn-endpoint-config", ProductionVariants=variant)
     sm.create_endpoint_config(

@@ -22,8 +22,13 @@ _LABELS = {
 
 
 def is_genai_front(workload: MLWorkload) -> bool:
-    """An account or deployment that answers prompts; a Vertex AI endpoint is one (SageMaker's are not judged here)."""
-    return workload.workload_type in ACCOUNT_TYPES or (workload.workload_type == "endpoint" and workload.ref.cloud == "gcp")
+    """An account or deployment that answers prompts; a Vertex AI endpoint is one (SageMaker's are not
+    judged here). Azure deployments share their account's network settings: the account is judged."""
+    if workload.workload_type == "ai_account":
+        return True
+    if workload.workload_type == "ai_deployment":  # an Azure deployment is reached through its account
+        return workload.public_access is not None or workload.ref.cloud != "azure"
+    return workload.workload_type == "endpoint" and workload.ref.cloud == "gcp"
 
 
 def label(workload: MLWorkload) -> str:

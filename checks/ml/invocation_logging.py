@@ -26,8 +26,9 @@ from auditor.resources import MLWorkload
     ),
 )
 def ml_invocation_logging_off(workload: MLWorkload) -> Result | None:
-    if workload.workload_type in ("ai_account", "ai_deployment", "endpoint") and workload.ref.cloud in ("azure", "gcp") and (
-        workload.workload_type != "endpoint" or workload.ref.cloud == "gcp"
+    # Azure logs per account (diagnostic settings); Vertex AI per endpoint
+    if (workload.ref.cloud == "azure" and workload.workload_type == "ai_account") or (
+        workload.ref.cloud == "gcp" and workload.workload_type in ("ai_deployment", "endpoint")
     ):
         return _account_logging(workload)
     if workload.workload_type != "bedrock_logging" or workload.in_use is False:
