@@ -102,6 +102,8 @@ def test_symlink_loop(tmp_path: Path) -> None:
         '{"planned_values": {"root_module": {"resources": [{"address": 5, "values": "x"}]}}, "resource_changes": 7}',
         '{"planned_values": {"root_module": {"child_modules": "x"}}, "configuration": {"root_module": []}}',
         '{"planned_values": ',
+        '{"format_version": "1.2", "planned_values": {"root_module": {"resources": "not-a-list"}}}',
+        '{"planned_values": {"root_module": {"child_modules": [{"resources": [1]}]}}}',
     ],
 )
 def test_malformed_plan(tmp_path: Path, plan: str) -> None:
@@ -247,6 +249,17 @@ def test_long_comment_header_before_template_version(tmp_path: Path) -> None:
     )
     out = scan(folder)
     assert "bucket_public_read" in out.failed["commented.yaml#B"]
+
+
+def test_one_long_comment_line_before_template_version(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "t.yaml").write_text(
+        "#" + "x" * 9000 + '\nAWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B:\n    Type: AWS::S3::Bucket\n'
+        "    Properties:\n      AccessControl: PublicReadWrite\n"
+    )
+    out = scan(folder)
+    assert "bucket_public_read" in out.failed["t.yaml#B"]
 
 
 def test_symlinked_and_unreadable_folders_are_errors(tmp_path: Path) -> None:

@@ -65,23 +65,23 @@ def display(path: Path | str) -> str:
 
 
 def _head(path: Path) -> bytes:
-    """The first 8 KiB that matter: a YAML file's leading comment block (up to 1 MiB) is skipped."""
+    """The first 8 KiB that matter: a YAML file's leading comments (up to 1 MiB) are skipped."""
     with path.open("rb") as fh:
         head = fh.read(_SNIFF)
         if not path.name.lower().endswith((".yaml", ".yml", ".template")):
             return head
-        consumed = 0
-        while consumed < _MAX_PREAMBLE:
+        total = len(head)
+        while True:
             match = _YAML_PREAMBLE.match(head)
-            end = match.end() if match else 0
-            if end < len(head) - 1024:  # code starts here, with enough of it to sniff
-                return head[end:]
+            rest = head[match.end() if match else 0 :]
+            in_comment = rest.lstrip(b" \t")[:1] == b"#"  # a comment line longer than what was read
+            if (not in_comment and len(rest) >= 1024) or total >= _MAX_PREAMBLE:
+                return rest
             more = fh.read(_SNIFF)
             if not more:
-                return head[end:]
-            consumed += end  # the preamble pattern ends on a line boundary
-            head = head[end:] + more
-        return head
+                return rest
+            total += len(more)
+            head = rest + more
 
 
 def classify(path: Path) -> FileKind | None:

@@ -100,6 +100,10 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | Non
     if not isinstance(plan, dict) or "planned_values" not in plan:
         on_error(f"{rel}: not a Terraform plan (no planned_values)", rel, 1, True)
         return []
+    problem = _shape_problem(plan)
+    if problem is not None:
+        on_error(f"{rel}: not a Terraform plan: {problem}", rel, 1, True)
+        return []
     unknowns = {
         rc.get("address"): (rc.get("change") or {}).get("after_unknown") or {}
         for rc in plan.get("resource_changes", []) or []
@@ -142,6 +146,31 @@ def load_plan(path: Path, rel: str, on_error: ErrorSink, limits: IacLimits | Non
             )
         )
     return out
+
+
+def _shape_problem(plan: dict[str, Any]) -> str | None:
+    """Where the plan's structure is not what ``terraform show -json`` writes (None when it is)."""
+    planned = plan.get("planned_values")
+    if not isinstance(planned, dict):
+        return "planned_values is not an object"
+    todo: list[tuple[Any, str]] = [(planned.get("root_module") or {}, "planned_values.root_module")]
+    while todo:
+        module, where = todo.pop()
+        if not isinstance(module, dict):
+            return f"{where} is not an object"
+        resources = module.get("resources") or []
+        if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+            return f"{where}.resources is not a list of objects"
+        children = module.get("child_modules") or []
+        if not isinstance(children, list):
+            return f"{where}.child_modules is not a list"
+        todo += [(child, f"{where}.child_modules[{i}]") for i, child in enumerate(children)]
+    for key in ("resource_changes",):
+        if not isinstance(plan.get(key) or [], list):
+            return f"{key} is not a list"
+    if not isinstance(plan.get("configuration") or {}, dict):
+        return "configuration is not an object"
+    return None
 
 
 _ADDRESS = re.compile(r'"address":\s*("(?:[^"\\]|\\.)*")')
