@@ -151,3 +151,8 @@ _TF_CUTS = sorted({_VALID_TF.index("{") + 1 + (n * (len(_VALID_TF) - _VALID_TF.i
 _JSON_CUTS = sorted({1 + (n * (len(_VALID_TF_JSON) - 2)) // 19 for n in range(20)})
 INPUTS += [HostileInput(f"tf-cut-at-{at}", text("main.tf", _VALID_TF[:at])) for at in _TF_CUTS]
 INPUTS += [HostileInput(f"tf-json-cut-at-{at}", text("main.tf.json", _VALID_TF_JSON[:at])) for at in _JSON_CUTS]
+
+_VALID_CFN_JSON = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {
+    "Type": "AWS::S3::Bucket", "Properties": {"BucketName": "truncated", "Tags": [{"Key": "team", "Value": "ml"}]}}}})
+_CFN_CUTS = sorted({60 + (n * (len(_VALID_CFN_JSON) - 61)) // 19 for n in range(20)})
+INPUTS += [HostileInput(f"cfn-json-cut-at-{at}", text("t.json", _VALID_CFN_JSON[:at])) for at in _CFN_CUTS]

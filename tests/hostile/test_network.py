@@ -175,6 +175,16 @@ CASES: list[NetCase] = [
 ]
 
 
+# A small honest gzip page cut short (each length is its own server) and with one byte flipped.
+_PAGE = __import__("gzip").compress(b"<html><title>hello</title>" + bytes(range(256)) * 8, mtime=0)
+_CUTS = sorted({10 + (n * (len(_PAGE) - 11)) // 19 for n in range(20)})
+CASES += [NetCase(f"gzip-cut-at-{at}", (lambda at=at: _ok(_PAGE[:at], {"content-encoding": "gzip"})), "error", ("gzip",))
+          for at in _CUTS]
+_FLIPS = sorted({12 + (n * (len(_PAGE) - 13)) // 19 for n in range(20)})
+CASES += [NetCase(f"gzip-flip-at-{at}", (lambda at=at: _ok(_PAGE[:at] + bytes([_PAGE[at] ^ 0xFF]) + _PAGE[at + 1:],
+                                                             {"content-encoding": "gzip"})), "quiet") for at in _FLIPS]
+
+
 @pytest.fixture(scope="module")
 def hostile_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, dict[str, str]]]:
     from endpoints.imitation import RecordingServer
