@@ -72,6 +72,11 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     assert _ml(scan.of("aws_ecr_repository.hardened")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
     # scanned through the account's registry scanning rule team-*
     assert scan.of("aws_ecr_repository.scanned_by_registry")["ml_registry_scan_on_push_off"] == "pass"
+    # swapped model: the serving role may write the bucket its artifact loads from
+    assert scan.of("aws_sagemaker_model.swap")["ml_model_artifact_writable"] == "fail"
+    chain = scan.resources["aws_sagemaker_model.swap"].exposure_chain
+    assert chain is not None and chain[:2] == ["model swap", "role model-serve"] and chain[2].startswith("s3:PutObject on ")
+    assert chain[3] == "artifact bucket serving-models"
 
 
 def test_cloudformation_bedrock_opensearch_ecr(scan_linked) -> None:

@@ -321,7 +321,10 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::IAM::UserToGroupAddition": _user_to_group,
     "AWS::SageMaker::NotebookInstance": _notebook,
     "AWS::SageMaker::NotebookInstanceLifecycleConfig": _lifecycle,
-    "AWS::SageMaker::Model": _simple("aws_sagemaker_model", {"name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation"}),
+    "AWS::SageMaker::Model": _simple("aws_sagemaker_model", {
+        "name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation",
+        "execution_role_arn": "ExecutionRoleArn", "primary_container": "PrimaryContainer", "container": "Containers",
+    }),
     "AWS::SageMaker::EndpointConfig": _simple("aws_sagemaker_endpoint_configuration", {"name": "EndpointConfigName", "kms_key_arn": "KmsKeyId"}),
     "AWS::SageMaker::Domain": _studio_domain,
     "AWS::SageMaker::UserProfile": _studio_profile,

@@ -576,7 +576,10 @@ class AwsTerraform(ByType):
 
     def ml_workloads(self) -> list[Resource]:
         out: list[Resource] = []
+        from auditor.collectors.iac.mappers.genai_tf import sagemaker_model_pointers
+
         for m in self.of("aws_sagemaker_model"):
+            role, artifact_buckets = sagemaker_model_pointers(self, m.attrs)  # joined in auditor/linking_genai.py
             out.append(
                 MLWorkload(
                     ref=make_ref(m, Cloud.AWS, m.attrs.get("name")),
@@ -584,6 +587,8 @@ class AwsTerraform(ByType):
                     ignores=m.ignores,
                     workload_type="model",
                     network_isolation=as_bool(m.attrs.get("enable_network_isolation"), default=False),
+                    role=role,
+                    artifact_buckets=artifact_buckets,
                 )
             )
         for c in self.of("aws_sagemaker_endpoint_configuration"):

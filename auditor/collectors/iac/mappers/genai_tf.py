@@ -516,6 +516,22 @@ class GenAITerraform(ByType):
         return out
 
 
+def sagemaker_model_pointers(mapper: ByType, attrs: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The execution role and the artifact buckets of an ``aws_sagemaker_model`` (Terraform, or
+    CloudFormation's ``PrimaryContainer``/``Containers`` kept as they are), for the swapped-model join."""
+    pointers = GenAITerraform([])
+    pointers.by_type = mapper.by_type
+    role = pointers._pointer(attrs.get("execution_role_arn"), "aws_iam_role", "name")
+    containers = [*(blocks(attrs.get("primary_container")) or []), *(blocks(attrs.get("container")) or [])]
+    buckets = []
+    for c in containers:
+        url = c.get("model_data_url", c.get("ModelDataUrl"))
+        bucket = pointers._bucket_pointer(url) if url is not None else None
+        if bucket:
+            buckets.append(bucket)
+    return role, list(dict.fromkeys(buckets))
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else ([value] if value is not None else [])
 

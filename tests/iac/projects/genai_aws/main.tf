@@ -203,3 +203,28 @@ resource "aws_ecr_registry_scanning_configuration" "this" {
     }
   }
 }
+
+# A SageMaker model whose own role may overwrite the artifact it serves.
+resource "aws_s3_bucket" "models" {
+  bucket = "serving-models"
+}
+
+resource "aws_iam_role" "serve" {
+  name               = "model-serve"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "sagemaker.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  inline_policy {
+    name = "models"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [
+      { Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = "${aws_s3_bucket.models.arn}/*" }
+    ] })
+  }
+}
+
+resource "aws_sagemaker_model" "swap" {
+  name               = "swap"
+  execution_role_arn = aws_iam_role.serve.arn
+  primary_container {
+    image          = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serve:1"
+    model_data_url = "s3://${aws_s3_bucket.models.bucket}/swap/model.tar.gz"
+  }
+}
