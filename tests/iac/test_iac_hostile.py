@@ -411,3 +411,20 @@ def test_every_hostile_input_together_under_a_memory_cap(tmp_path: Path) -> None
     failing = {(f["resource_id"], f["check_id"]) for f in result["findings"] if f.get("status") == "fail"}
     assert ("control:aws_s3_bucket.control", "bucket_public_read") in failing
     assert ("control.yaml#Control", "bucket_public_read") in failing
+
+
+def test_doubling_through_locals_is_bounded(tmp_path: Path) -> None:
+    folder = with_controls(tmp_path / "p")
+    strings = "".join(f'  l{i} = "${{local.l{i - 1}}}${{local.l{i - 1}}}"\n' for i in range(1, 40))
+    lists = "".join(f"  m{i} = concat(local.m{i - 1}, local.m{i - 1})\n" for i in range(1, 40))
+    (folder / "bomb").mkdir()
+    (folder / "bomb" / "main.tf").write_text(
+        f'locals {{\n{strings}{lists}  l0 = "ab"\n  m0 = ["a"]\n}}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = local.l39\n  tags = { n = length(local.m39) }\n}\n'
+    )
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 20
+    err = out.error_for("bomb/main.tf")
+    assert "character limit" in err.message and err.line is not None and err.incomplete
+    assert_controls_judged(out)

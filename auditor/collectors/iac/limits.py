@@ -23,5 +23,8 @@ class IacLimits:
     max_yaml_nodes: int = 1_000_000
     # expressions evaluated for one Terraform root module (bounds hostile for-expressions)
     max_eval_steps: int = 2_000_000
+    # a string or collection built by a template or function (literals are bounded by the file size)
+    max_string_chars: int = 8 * 1024 * 1024
+    max_collection_items: int = 1_000_000
     # seconds the HCL parser may spend on one file (its error recovery is slow on garbage)
     max_parse_seconds: float = 10.0

@@ -69,6 +69,16 @@ def step_budget(limit: int) -> Iterator[None]:
         _STEPS.reset(token)
 
 
+def bounded(value: Any) -> Any:
+    """A built string or collection within the value limits; doubling through locals or
+    concat() would otherwise grow without end. Raises, so the error names file and line."""
+    if isinstance(value, str) and len(value) > IacLimits.max_string_chars:
+        raise ValueError(f"a string of {len(value):,} characters is over the {IacLimits.max_string_chars:,}-character limit")
+    if isinstance(value, list | dict) and len(value) > IacLimits.max_collection_items:
+        raise ValueError(f"a collection of {len(value):,} items is over the {IacLimits.max_collection_items:,}-item limit")
+    return value
+
+
 def _range(*args: Any) -> list[int]:
     bounds = range(*[int(x) for x in args])
     if len(bounds) > IacLimits.max_instances:
@@ -283,11 +293,12 @@ class Evaluator:
         if func is None:
             return Unknown(f"function {name}() is not evaluated offline")
         try:
-            return func(*args)
+            result = func(*args)
         except _NeedsUnknown as exc:
             return exc.value
         except Exception as exc:
             return Unknown(f"{name}() could not be evaluated: {exc}")
+        return bounded(result)
 
     def _n_operation(self, node: Any) -> Any:
         return self._eval(node.children[0])
@@ -428,12 +439,12 @@ def _to_str(value: Any) -> Any:
 
 def join_template(parts: list[Any]) -> Any:
     if all(isinstance(p, str | int | float | bool) or p is None for p in parts):
-        return "".join(str(_to_str(p)) for p in parts)
+        return bounded("".join(str(_to_str(p)) for p in parts))
     unknowns = [p for p in parts if isinstance(p, Unknown)]
-    partial = "".join(
+    partial = bounded("".join(
         (p.partial or UNKNOWN_TEXT) if isinstance(p, Unknown) else str(_to_str(p)) if not isinstance(p, dict | list | ResObj) else UNKNOWN_TEXT
         for p in parts
-    )
+    ))
     if not unknowns:
         return Unknown("template interpolates a non-string value", partial=partial)
     merged = merge_unknown(*unknowns)
