@@ -24,11 +24,12 @@ from auditor.sources.endpoints import (  # noqa: F401  (moved to the core; names
 def classification_table(collector: EndpointCollector) -> str:
     """One line per service found: product, version, auth, TLS; then a count of the rest."""
     rows = [("URL", "SERVICE", "VERSION", "AUTH", "TLS")]
-    closed = http_only = 0
+    closed = http_only = failed = 0
     for outcome in collector.outcomes:
         if outcome.service is None:
             closed += outcome.state == "closed"
             http_only += outcome.state == "http"
+            failed += outcome.state == "error"
             continue
         s = outcome.service
         if s.auth_required is None:
@@ -44,7 +45,10 @@ def classification_table(collector: EndpointCollector) -> str:
         rows.append((s.url, s.product or s.service or "?", version, auth, tls))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.append(f"{len(rows) - 1} ML services; {http_only} other HTTP services; {closed} targets without an HTTP answer")
+    summary = f"{len(rows) - 1} ML services; {http_only} other HTTP services; {closed} targets without an HTTP answer"
+    if failed:  # a limit reached or a broken answer: never counted as closed
+        summary += f"; {failed} targets not judged (see the collection errors)"
+    lines.append(summary)
     return "\n".join(lines)
 
 

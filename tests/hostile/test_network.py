@@ -216,6 +216,7 @@ def test_the_scan_survives_and_judges_the_control(hostile_scan: tuple[Outcome, d
     assert [f["status"] for f in control] == ["fail"], outcome.describe()
     assert outcome.result is not None and outcome.result["scan"]["incomplete"] is True  # the limits reached say so
     assert outcome.returncode == 3
+    assert "targets not judged (see the collection errors)" in outcome.stdout  # never counted as closed
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
