@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -113,9 +114,24 @@ class FilesCollector:
                                 stack.append(Path(entry.path))
                         elif entry.is_file():
                             yield Path(entry.path)
+                        else:
+                            self._special(Path(entry.path), sink)
                     except OSError as exc:
                         sink.error(CollectionError(source="files", message=f"{self._rel(Path(entry.path))}: not scanned "
                                                    f"({exc.strerror})", path=self._rel(Path(entry.path)), incomplete=True))
+
+    def _special(self, path: Path, sink: CollectionSink) -> None:
+        """Not a folder nor a regular file: never opened (a pipe blocks, a device never ends), always named."""
+        rel = self._rel(path)
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            sink.error(CollectionError(source="files", message=f"{rel}: broken symbolic link: not read", path=rel))
+            return
+        kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        sink.error(CollectionError(source="files", message=f"{rel}: {kind}: only regular files are read", path=rel,
+                                   incomplete=True))
 
     # -- collection -----------------------------------------------------------------------
     def collect(self, sink: CollectionSink) -> None:

@@ -56,6 +56,7 @@ _TF_HOST_OPS = {
     b"PyFuncStateless": "the graph calls a Python function of the loading program",
     b"EagerPyFunc": "the graph calls a Python function of the loading program",
 }
+_SAFETENSORS_MAX_HEADER = 100_000_000  # the safetensors library's own limit
 _PROTO_MAX_DEPTH = 32
 _PROTO_MAX_FIELDS = 5_000_000
 
@@ -506,6 +507,9 @@ class Scanner:
         self.scan.model_content = True
         self.scan.format = "safetensors" if not where else self.scan.format
         n = int.from_bytes(f.read(8), "little")
+        if n > _SAFETENSORS_MAX_HEADER or (size is not None and 8 + n > size):
+            raise ScanError(f"{where or 'safetensors'}: header length {n} runs past the end of the file or past the "
+                            f"{_SAFETENSORS_MAX_HEADER}-byte header limit")
         raw = f.read(n)
         if len(raw) != n:
             raise ScanError(f"{where or 'safetensors'}: header truncated")

@@ -59,8 +59,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return LZMA
     if len(head) >= 2 and head[0] == 0x78 and ((head[0] << 8) | head[1]) % 31 == 0:
         return ZLIB
-    if _looks_safetensors(head):
-        return SAFETENSORS
+    if _looks_safetensors(head) or (name.endswith(".safetensors") and head[8:9] == b"{"):
+        return SAFETENSORS  # by name too: a header length past any sane size is an error, not a pass
     if _looks_onnx(head):
         return ONNX
     if looks_like_pickle(head):  # protocols 0-1 and raw opcode streams have no marker
