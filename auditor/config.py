@@ -111,6 +111,11 @@ class AwsSourceConfig(Strict):
     external_id: str | None = None
     accounts: list[AwsAccountConfig] = Field(default_factory=list)
     organization: OrganizationConfig | None = None
+    # the SDK client limits of docs/limits.md (single-account scans; account lists and
+    # organizations use the defaults)
+    connect_timeout: float | None = Field(default=None, gt=0, description="seconds to connect to a cloud API")
+    read_timeout: float | None = Field(default=None, gt=0, description="seconds to wait for each answer")
+    max_attempts: int | None = Field(default=None, ge=1, description="attempts per API call, the first included")
 
     def collector_section(self) -> dict[str, Any]:
         """The plain single-account mapping that ``scan aws``'s collectors_from_config takes."""
@@ -121,6 +126,9 @@ class AwsSourceConfig(Strict):
             out["regions"] = list(self.regions)
         if self.endpoint_url:
             out["endpoint_url"] = self.endpoint_url
+        for key in ("connect_timeout", "read_timeout", "max_attempts"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 

@@ -86,3 +86,16 @@ def test_sdk_limits_defaults_and_values() -> None:
     assert (config.connect_timeout, config.read_timeout, config.retries["max_attempts"]) == (2.0, 3.0, 1)
     with pytest.raises(ValueError, match=r"sources\.aws\.read_timeout"):
         SdkLimits.from_values({"read_timeout": 0}, "sources.aws.")
+
+
+def test_sdk_limits_from_auditor_yaml_sections() -> None:
+    from auditor.config import AwsSourceConfig, AzureSourceConfig, GcpSourceConfig
+    from auditor.sources.common import limits_from
+
+    aws = AwsSourceConfig.model_validate({"profile": "p", "read_timeout": 5, "max_attempts": 2}).collector_section()
+    assert limits_from(dict(aws)) == SdkLimits(read_timeout=5.0, max_attempts=2)
+    for section in (GcpSourceConfig, AzureSourceConfig):
+        parsed = section.model_validate({"connect_timeout": 2}).section()
+        assert limits_from(dict(parsed)).connect_timeout == 2.0
+    with pytest.raises(ValueError):
+        AwsSourceConfig.model_validate({"read_timeout": 0})
