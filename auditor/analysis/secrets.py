@@ -132,7 +132,8 @@ def _library() -> tuple[list[Any], list[Any]] | None:
         from detect_secrets.filters import heuristic
     except ImportError:
         return None
-    plugins = [cls() for kind, cls in sorted(get_mapping_from_secret_type_to_class().items()) if kind not in _LIBRARY_SKIPPED]
+    classes: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
+    plugins = [cls() for kind, cls in sorted(classes.items()) if kind not in _LIBRARY_SKIPPED]
     secret_filters = [heuristic.is_sequential_string, heuristic.is_potential_uuid, heuristic.is_templated_secret,
                       heuristic.is_prefixed_with_dollar_sign, heuristic.is_not_alphanumeric_string]
     return plugins, secret_filters
@@ -148,20 +149,21 @@ def _library_hits(text: str) -> list[tuple[str, str, int]]:
     plugins, secret_filters = library
     found: list[tuple[str, str, int]] = []
     offset = 0
-    for number, line in enumerate(text.split("\n"), 1):
+    for line in text.split("\n"):
         start_of_line = offset
         offset += len(line) + 1
         if len(line) > _LIBRARY_MAX_LINE or not line.strip() or is_indirect_reference(line):
             continue
         for plugin in plugins:
-            for secret in plugin.analyze_line(filename="notebook", line=line, line_number=number):
-                value = secret.secret_value
+            # analyze_string, not analyze_line: the latter may "verify" a secret against its
+            # provider's API when detect-secrets is configured to, and this tool never goes online.
+            for value in plugin.analyze_string(line):
                 if not value or any(f(value) for f in secret_filters) or is_likely_id_string(value, line, plugin):
                     continue
                 if _PLACEHOLDERS.match(value):
                     continue
                 at = line.find(value)
-                kind = _LIBRARY_KINDS.get(secret.type) or re.sub(r"[^a-z0-9]+", "_", secret.type.lower()).strip("_")
+                kind = _LIBRARY_KINDS.get(plugin.secret_type) or re.sub(r"[^a-z0-9]+", "_", plugin.secret_type.lower()).strip("_")
                 found.append((kind, value, start_of_line + max(at, 0)))
     return found
 
