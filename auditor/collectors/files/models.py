@@ -56,6 +56,7 @@ _TF_HOST_OPS = {
     b"PyFuncStateless": "the graph calls a Python function of the loading program",
     b"EagerPyFunc": "the graph calls a Python function of the loading program",
 }
+_KERAS_CONFIG_MAX = 64 << 20
 _SAFETENSORS_MAX_HEADER = 100_000_000  # the safetensors library's own limit
 _PROTO_MAX_DEPTH = 32
 _PROTO_MAX_FIELDS = 5_000_000
@@ -360,7 +361,12 @@ class Scanner:
             stream = io.BufferedReader(raw, 1 << 16)  # a member that is only sniffed costs 64 KiB, not more
             try:
                 if info.filename.endswith("config.json") and self.scan.format == "keras":
-                    self._keras_config(stream.read(), member, complete=budget >= info.file_size and raw.failure is None)
+                    data = stream.read(_KERAS_CONFIG_MAX + 1)
+                    if len(data) > _KERAS_CONFIG_MAX:
+                        data = data[:_KERAS_CONFIG_MAX]
+                        self._error(member, f"Keras configuration larger than {_KERAS_CONFIG_MAX} bytes: only its start was read")
+                    complete = len(data) == info.file_size and raw.failure is None
+                    self._keras_config(data, member, complete=complete)
                 else:
                     self._nested(stream, info.file_size, member, depth + 1)
             finally:
