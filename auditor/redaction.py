@@ -32,8 +32,15 @@ _LITERALS = (
     "glimt-", "glagent-", "gloas-", "glsoat-", "glffct-", "xox", "hooks.slack", "aiza", "accountkey", "sk-", "sk_live",
     "rk_live", "hf_", "eyj",
 )
-# The assignment keywords, as whole words: a field named "startup_secrets" is not one.
-_KEYWORD = re.compile(r"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token)\b")
+# A credential-named key followed by ":" or "=", on lower-cased text: what both the assignment rule
+# of auditor.analysis.secrets and _ASSIGNED below need before they can match.
+_GATE = re.compile(r"(?:secret|passw|pwd|token|api_?key|private_?key|credential)[\w.-]*[\"']?\s*[:=]")
+# A value assigned to a credential-named key, quoted or not, whatever its length: an error message
+# that cuts a line short (18 of a secret key's 40 characters) no longer matches the key's own pattern.
+_ASSIGNED = re.compile(
+    r"(?i)\b[\w.-]*(?:secret|passw(?:or)?d|pwd|token|api_?key|private_?key|credential)[\w.-]*[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"([^\s\"'<>{}$%,;]{8,})"
+)
 
 
 def _triggered(text: str) -> bool:
@@ -44,7 +51,9 @@ def _triggered(text: str) -> bool:
     if "://" in low and "@" in low:
         return True
     # the regular expression only when a keyword's letters are there at all (most text has none)
-    return ("secret" in low or "pass" in low or "pwd" in low or "key" in low or "token" in low) and bool(_KEYWORD.search(text))
+    if not ("secret" in low or "pass" in low or "pwd" in low or "key" in low or "token" in low or "credential" in low):
+        return False
+    return bool(_GATE.search(low))
 
 
 # A mapping key that says its value is a credential (tags, labels, environment variables).
@@ -64,11 +73,23 @@ def redact(text: str) -> str:
         return text
     if _triggered(text):
         text = redact_text(text)
+        text = _ASSIGNED.sub(_assigned_value, text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = _SURROGATE.sub("\ufffd", text)
     return text
+
+
+_NAME = re.compile(r"^[a-z]+(?:_[a-z]+)+$")  # a kind or field name (aws_secret_access_key), not a value
+
+
+def _assigned_value(match: re.Match[str]) -> str:
+    value = match.group(1)
+    if "…[sha256:" in value or _NOT_SECRET_VALUE.match(value) or _NAME.match(value):
+        return match.group(0)
+    start = match.start(1) - match.start(0)
+    return match.group(0)[:start] + _value_form(value)
 
 
 def _value_form(value: str) -> str:

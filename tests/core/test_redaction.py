@@ -101,3 +101,11 @@ def test_a_lone_surrogate_becomes_a_replacement_character_every_output_can_carry
     out = redact_resource(bucket)
     assert out.ref.name == "x\ufffd"
     out.model_dump_json()  # writable
+
+
+def test_a_secret_cut_short_after_its_key_name_is_still_redacted() -> None:
+    cut = SECRET_KEY[:18]  # an error excerpt that stops mid-value no longer matches the 40-character pattern
+    out = redact(f"nb.ipynb: not a notebook (starts with: aws_secret_access_key = {cut}")
+    assert cut not in out and "aws_secret_access_key = wJal…[sha256:" in out
+    assert "hunter2hunter2" not in redact("db_password: hunter2hunter2")
+    assert redact("secret_kind=aws_secret_access_key token_auth: enabled") == "secret_kind=aws_secret_access_key token_auth: enabled"
