@@ -99,3 +99,34 @@ def test_real_numpy_structured_and_object_fields(tmp_path: Path) -> None:
     found = collect(tmp_path)
     assert (found["structured.npy"].code_execution, found["structured.npy"].scan_error) == (False, None)
     assert found["object-field.npy"].pickle_based is True
+
+
+# -- PyTorch's oldest format: a tar whose members torch.load unpickles -------------------------
+def tar_of(members: dict[str, bytes]) -> bytes:
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_legacy_torch_tar_is_read_as_torch_load_reads_it(tmp_path: Path) -> None:
+    import gzip
+    import pickle
+
+    (tmp_path / "control.pkl").write_bytes(hostile.payload())
+    (tmp_path / "legacy.tar").write_bytes(tar_of({"sys_info": pickle.dumps({"little_endian": True}, 2),
+                                                  "pickle": hostile.payload(), "storages": pickle.dumps(0, 2)}))
+    (tmp_path / "clean.tar").write_bytes(tar_of({"sys_info": pickle.dumps({"little_endian": True}, 2),
+                                                 "pickle": pickle.dumps({"w": [1.0]}, 2)}))
+    (tmp_path / "sources.tar").write_bytes(tar_of({"README.md": b"# project\n", "src/main.py": b"print(1)\n"}))
+    (tmp_path / "backup.tar.gz").write_bytes(gzip.compress(tar_of({"notes.txt": b"text\n"})))
+    found = collect(tmp_path)
+    assert found["control.pkl"].code_execution is True
+    assert (found["legacy.tar"].format, found["legacy.tar"].code_execution) == ("pytorch_tar", True)
+    assert (found["clean.tar"].format, found["clean.tar"].code_execution, found["clean.tar"].scan_error) == ("pytorch_tar", False, None)
+    assert "sources.tar" not in found and "backup.tar.gz" not in found

@@ -25,7 +25,8 @@ from auditor.collectors.files.models import Limits, Scanner, describe_failure
 from auditor.config import ConfigError
 from auditor.resources import Dataset, Dependency, KnownAdvisory, ModelArtifact, NotebookFile, Provider, Ref
 
-_GENERIC_CONTAINERS = frozenset({sniff.ZIP, sniff.GZIP, sniff.BZIP2, sniff.XZ, sniff.LZMA, sniff.ZLIB, sniff.HDF5})
+_GENERIC_CONTAINERS = frozenset({sniff.ZIP, sniff.TAR, sniff.GZIP, sniff.BZIP2, sniff.XZ, sniff.LZMA, sniff.ZLIB,
+                                 sniff.HDF5})
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules"})
 MAX_TEXT = 64 << 20  # notebooks, manifests and lock files larger than this are not parsed
 

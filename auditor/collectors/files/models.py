@@ -57,6 +57,8 @@ _TF_HOST_OPS = {
     b"EagerPyFunc": "the graph calls a Python function of the loading program",
 }
 _KERAS_CONFIG_MAX = 64 << 20
+_TORCH_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
+_TORCH_TAR_SCAN = 16  # members looked at before a tar is taken for an ordinary archive
 _SAFETENSORS_MAX_HEADER = 100_000_000  # the safetensors library's own limit
 _PROTO_MAX_DEPTH = 32
 _PROTO_MAX_FIELDS = 5_000_000
@@ -215,6 +217,8 @@ class Scanner:
             self._onnx(f, size, where)
         elif kind in (fmt.GZIP, fmt.BZIP2, fmt.XZ, fmt.LZMA, fmt.ZLIB):
             self._compressed(f, size, kind, where, depth)
+        elif kind == fmt.TAR:
+            self._tar(f, where, depth)
         elif kind == fmt.SEVENZIP:
             raise ScanError(f"{where or '7z archive'}: 7z members cannot be read by this version, so a model inside "
                             "would not be seen")
@@ -336,6 +340,32 @@ class Scanner:
                     self._zip_member(zf, info, member, depth)
                 except Exception as exc:  # one member never ends the archive
                     self._error(member, describe_failure(exc))
+
+    def _tar(self, f: IO[bytes], where: str, depth: int) -> None:
+        """PyTorch's oldest format, which torch.load still reads: a tar whose ``sys_info``, ``pickle``,
+        ``storages`` and ``tensors`` members are unpickled. Other tars are ordinary archives."""
+        import tarfile
+
+        if not f.seekable():
+            return  # inside a zip or a compressed stream: no loader reads a model from there
+        with tarfile.open(fileobj=f, mode="r:") as tar:
+            for index, info in enumerate(tar):
+                if index >= _TORCH_TAR_SCAN:
+                    break  # torch writes four members: a tar without them early is no checkpoint
+                if not info.isfile() or info.name not in _TORCH_TAR_MEMBERS:
+                    continue
+                self.scan.format = "pytorch_tar" if not where else self.scan.format
+                member = f"{where}/{info.name}" if where else info.name
+                extracted = tar.extractfile(info)
+                if extracted is None:
+                    continue
+                raw = _Bounded(extracted, min(info.size, self.limits.max_member_size), member)
+                try:
+                    self._nested(io.BufferedReader(raw, 1 << 16), info.size, member, depth + 1)
+                except Exception as exc:  # one member never ends the archive
+                    self._error(member, describe_failure(exc))
+                if raw.failure is not None:
+                    self._error(member, f"corrupt member: {raw.failure}")
 
     def _zip_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, depth: int) -> None:
         problem = _unreadable_member(info)

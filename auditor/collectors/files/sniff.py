@@ -22,6 +22,7 @@ LZMA = "lzma"
 ZLIB = "zlib"
 NOTEBOOK = "notebook"
 SEVENZIP = "7z"
+TAR = "tar"
 SAVED_MODEL = "tf_saved_model"
 KERAS_METADATA = "keras_metadata"
 
@@ -39,6 +40,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return by_name
     if head[:6] == b"7z\xbc\xaf\x27\x1c":
         return SEVENZIP
+    if head[257:262] == b"ustar":
+        return TAR  # torch.load still reads its oldest format, a tar holding a pickle
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return ZIP
     if head[:6] == b"\x93NUMPY":
