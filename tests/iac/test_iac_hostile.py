@@ -428,3 +428,20 @@ def test_doubling_through_locals_is_bounded(tmp_path: Path) -> None:
     err = out.error_for("bomb/main.tf")
     assert "character limit" in err.message and err.line is not None and err.incomplete
     assert_controls_judged(out)
+
+
+def test_shared_parts_expanding_to_billions_are_bounded(tmp_path: Path) -> None:
+    """``l1 = [local.l0, local.l0]`` forty times: small in memory, 2**40 items to jsonencode."""
+    folder = with_controls(tmp_path / "p")
+    (folder / "dag").mkdir()
+    (folder / "dag" / "main.tf").write_text(
+        "locals {\n" + "".join(f"  l{i} = [local.l{i - 1}, local.l{i - 1}]\n" for i in range(1, 41)) + '  l0 = ["a"]\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  policy = jsonencode(local.l40)\n}\n'
+        'resource "aws_s3_bucket" "c" {\n  bucket = "y"\n  tags = local.l40\n}\n'
+    )
+    started = time.monotonic()
+    out = scan(folder)
+    assert time.monotonic() - started < 20
+    messages = [e.message for e in out.errors if e.path == "dag/main.tf"]
+    assert len(messages) == 2 and all("item limit" in m for m in messages), messages
+    assert_controls_judged(out)

@@ -79,6 +79,29 @@ def bounded(value: Any) -> Any:
     return value
 
 
+def bounded_tree(value: Any) -> Any:
+    """``value`` when, with shared parts counted each time they appear, it stays within the item
+    limit. ``l1 = [local.l0, local.l0]`` forty times is small in memory but 2**40 items to any
+    walk (jsonencode, flatten, the mappers): refused before anything walks it."""
+    limit = IacLimits.max_collection_items
+    sizes: dict[int, int] = {}
+
+    def size(item: Any) -> int:
+        if not isinstance(item, list | tuple | dict):
+            return 1
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        total = 1 + sum(size(x) for x in (item.values() if isinstance(item, dict) else item))
+        if total > limit:
+            raise ValueError(f"a value of over {limit:,} items once shared parts are expanded is over the item limit")
+        sizes[id(item)] = total
+        return total
+
+    size(value)
+    return value
+
+
 def _range(*args: Any) -> list[int]:
     bounds = range(*[int(x) for x in args])
     if len(bounds) > IacLimits.max_instances:
@@ -292,6 +315,7 @@ class Evaluator:
         func = FUNCTIONS.get(name.split("::")[-1])
         if func is None:
             return Unknown(f"function {name}() is not evaluated offline")
+        bounded_tree(args)
         try:
             result = func(*args)
         except _NeedsUnknown as exc:

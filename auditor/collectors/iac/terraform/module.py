@@ -16,8 +16,8 @@ from typing import Any
 from auditor.collectors.iac.ignores import NO_REASON
 from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.terraform.evaluate import EvalFailure, Evaluator, Namespace
-from auditor.collectors.iac.terraform.hcl import Attr, Block, Body, HclFile, ignore_comments
+from auditor.collectors.iac.terraform.evaluate import EvalFailure, Evaluator, Namespace, bounded_tree
+from auditor.collectors.iac.terraform.hcl import Attr, Block, Body, HclFile, ignore_comments, text
 from auditor.collectors.iac.terraform.policy_document import policy_document_json
 from auditor.collectors.iac.terraform.registry_modules import RegistryModules
 from auditor.collectors.iac.values import OWN_ACCOUNT, ResObj, Unknown
@@ -281,6 +281,10 @@ class ModuleInstance:
             if name in META_ATTRS:
                 continue
             out[name] = ev.eval(attr.node, extra)
+            try:
+                bounded_tree(out[name])
+            except ValueError as exc:
+                raise EvalFailure(attr.line, text(attr.node, file.src), exc) from None
         for block in body.blocks:
             if block.type in ("lifecycle", "provisioner", "connection"):
                 continue
