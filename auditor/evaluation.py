@@ -40,6 +40,7 @@ from auditor.result_stream import (
     FindingStream,
     InventoryStream,
     StreamWriter,
+    finding_json,
     head_json,
     resource_json,
     tail_json,
@@ -197,7 +198,7 @@ def evaluate_stream(
                 for finding in engine.iter_findings((resource,)):
                     if suspicious or finding.status == Status.ERROR:  # an exception's text is new text
                         finding = redact_finding(finding)
-                    writer.item(finding.model_dump_json(exclude_defaults=True).encode())
+                    writer.item(finding_json(finding, catalog))
                     totals.add(finding)
                     controls_fold.add(finding)
                     if baseline is not None:

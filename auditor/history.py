@@ -91,9 +91,11 @@ def view_of_json(data: Any, origin: str) -> ScanView:
     try:
         scan = data["scan"]
         ref = ScanRef(id=scan["id"], scope=scan["scope"], started=scan["started"], digest=data.get("digest", ""))
+        checks = data.get("checks") or {}  # schema 2: a finding states its severity only where it differs
         failing = {
             f["fingerprint"]: FindingChange(
-                fingerprint=f["fingerprint"], check_id=f["check_id"], severity=Severity(f["severity"]),
+                fingerprint=f["fingerprint"], check_id=f["check_id"],
+                severity=Severity(f.get("severity") or checks[f["check_id"]]["severity"]),
                 resource_id=f["resource_id"], resource_name=f.get("resource_name") or "",
                 account=f.get("account"), region=f.get("region"), message=f.get("message") or "",
             )

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from auditor.collectors.base import CollectionError
 from auditor.findings import Finding, Severity, Status
@@ -162,6 +162,28 @@ class ScanResult(BaseModel):
         default="", description="SHA-256 of the result file's bytes before its last line (which holds the digest)"
     )
     _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _findings_from_catalog(cls, data: Any) -> Any:
+        """A version-2 document states each check's metadata once: fill every finding from it."""
+        if not isinstance(data, dict) or not isinstance(data.get("checks"), dict):
+            return data
+        findings = data.get("findings")
+        if not isinstance(findings, list) or not findings or not isinstance(findings[0], dict):
+            return data
+        checks = data["checks"]
+        filled = []
+        for f in findings:
+            info = checks.get(f.get("check_id")) if isinstance(f, dict) else None
+            if isinstance(info, dict):
+                f = {"severity": info.get("severity"), "title": info.get("title", ""),
+                     "remediation": info.get("remediation", ""), "controls": info.get("controls") or {}, **f}
+            elif isinstance(info, CheckInfo):
+                f = {"severity": info.severity, "title": info.title, "remediation": info.remediation,
+                     "controls": info.controls, **f}
+            filled.append(f)
+        return {**data, "findings": filled}
 
     # -- derived views --------------------------------------------------------------------
     def resources(self) -> list[Resource]:

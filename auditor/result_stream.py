@@ -113,12 +113,24 @@ def write_result(result: ScanResult, out: IO[bytes], *, digest: bool = True) -> 
     writer = StreamWriter(out)
     writer.head(head_json(result))
     writer.open_section("findings")
-    writer.items(f.model_dump_json(exclude_defaults=True).encode() for f in result.findings)
+    catalog = result.checks
+    writer.items(finding_json(f, catalog) for f in result.findings)
     writer.close_section()
     writer.open_section("inventory")
     writer.items(_item_json(item) for item in result.inventory)
     writer.close_section()
     return writer.finish(tail_json(result), digest=digest)
+
+
+_SEVERITY = {"severity"}
+
+
+def finding_json(finding: Finding, catalog: Mapping[str, CheckInfo]) -> bytes:
+    """One findings line: fields at their default left out, and the severity too when it is the
+    check's (the catalog states it once; a finding keeps its own only where it differs)."""
+    info = catalog.get(finding.check_id)
+    same = info is not None and info.severity == finding.severity
+    return finding.model_dump_json(exclude_defaults=True, exclude=_SEVERITY if same else None).encode()
 
 
 def _item_json(item: dict[str, Any]) -> bytes:
@@ -335,6 +347,7 @@ def finding_from_dict(data: dict[str, Any], catalog: Mapping[str, CheckInfo]) ->
     """A finding with its check's metadata filled in from the catalog (version 2 stores it once)."""
     info = catalog.get(data.get("check_id", ""))
     if info is not None:
+        data.setdefault("severity", info.severity)
         data.setdefault("title", info.title)
         data.setdefault("remediation", info.remediation)
         data.setdefault("controls", info.controls)

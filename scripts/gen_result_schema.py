@@ -16,6 +16,13 @@ TARGET = Path(__file__).resolve().parent.parent / "docs" / "result-schema.json"
 
 def schema_text() -> str:
     schema = ScanResult.model_json_schema(mode="serialization")
+    # In a result file a finding leaves out its severity when it is its check's (stated once in
+    # the catalog); the in-memory Finding always has one.
+    finding = schema["$defs"]["Finding"]
+    finding["required"] = [name for name in finding["required"] if name != "severity"]
+    finding["properties"]["severity"]["description"] = (
+        "absent when equal to the severity of the check in `checks`; present where this finding's weight differs"
+    )
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"Auditor scan result, schema version {SCHEMA_VERSION}",
