@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
-from auditor.collectors.iac.discovery import Discovered, discover, display
+from auditor.collectors.iac.discovery import Discovered, FileKind, discover, display
 from auditor.collectors.iac.limits import IacLimits
 from auditor.collectors.iac.model import IacResource
 
@@ -66,7 +66,9 @@ class IacCollector:
         for skipped in found.skipped:
             rel = self._rel(skipped.path)
             on_error(f"{rel}: {skipped.reason}", rel, None, True)
-        iac_kinds = ("terraform", "terraform_json", "plan", "cloudformation", "kubernetes", "helm_chart", "kustomize")
+        iac_kinds: tuple[FileKind, ...] = (
+            "terraform", "terraform_json", "plan", "cloudformation", "kubernetes", "helm_chart", "kustomize"
+        )
         if not any(found.of(kind) for kind in iac_kinds) and not found.skipped:
             # Not incomplete (nothing failed to parse), but never a silent green run: a CI job
             # pointed at the wrong folder sees this in every report.

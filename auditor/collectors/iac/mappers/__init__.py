@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from auditor.collectors.iac.model import IacResource
 from auditor.resources import Resource
@@ -29,7 +30,9 @@ def map_resources(resources: list[IacResource], on_error: ErrorSink, own_account
     for scope, members in scopes.items():
         tf = [r for r in members if r.source == "terraform"]
         cfn = [r for r in members if r.source == "cloudformation"]
-        mappers = [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf), GenAITerraform(tf)] if tf else []
+        mappers: list[Any] = (
+            [AwsTerraform(tf, own_accounts), GcpTerraform(tf), AzureTerraform(tf), GenAITerraform(tf)] if tf else []
+        )
         if cfn:
             mappers.append(AwsCloudFormation(cfn, own_accounts))
             mappers.append(GenAICloudFormation(cfn))
