@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -70,13 +69,13 @@ def write_inventory(items: list[dict[str, Any]], size: int, path: Path) -> None:
 def measure(inventory: Path, work: Path) -> dict[str, Any]:
     result = work / f"{inventory.stem}-result.json"
     result.unlink(missing_ok=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     # A fresh wrapper process per run: ru_maxrss of children is a running maximum.
     code = (
         "import resource, subprocess, sys;"
         "p = subprocess.run(sys.argv[1:]);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(u.ru_maxrss, round(u.ru_utime + u.ru_stime, 2));"
         "sys.exit(p.returncode)"
     )
     proc = subprocess.run(
@@ -85,10 +84,9 @@ def measure(inventory: Path, work: Path) -> dict[str, Any]:
         capture_output=True, text=True, env={**os.environ, "AUDITOR_WORK_DIR": str(work)},
     )
     wall = time.perf_counter() - start
-    del before
     if proc.returncode != 0:
         raise SystemExit(f"auditor evaluate failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    peak_kib = int(proc.stdout.strip().splitlines()[-1])
+    peak_kib, cpu = proc.stdout.strip().splitlines()[-1].split()
     from auditor.result import ScanResult
     from auditor.result_stream import verify_result_digest
 
@@ -99,7 +97,9 @@ def measure(inventory: Path, work: Path) -> dict[str, Any]:
         "resources": loaded.summary()["resources"],
         "findings": findings,
         "wall_seconds": round(wall, 2),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "cpu_seconds": float(cpu),  # user + system: what the run costs whatever else the machine does
+        "load_average": round(os.getloadavg()[0], 1),
+        "peak_rss_mib": round(int(peak_kib) / 1024, 1),
         "result_bytes": size,
         "bytes_per_finding": round(size / max(findings, 1), 1),
         "vs_schema_1": round(size / max(findings, 1) / V1_BYTES_PER_FINDING, 3),
@@ -130,8 +130,8 @@ def main() -> int:
     if len(rows) > 1:
         base = rows[0]
         for row in rows[1:]:
-            ratio = (row["wall_seconds"] / base["wall_seconds"]) / (row["resources"] / base["resources"])
-            print(f"time per resource at {row['resources']:,} vs {base['resources']:,}: {ratio:.2f}x", file=sys.stderr)
+            ratio = (row["cpu_seconds"] / base["cpu_seconds"]) / (row["resources"] / base["resources"])
+            print(f"CPU time per resource at {row['resources']:,} vs {base['resources']:,}: {ratio:.2f}x", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
