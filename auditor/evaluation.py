@@ -177,7 +177,7 @@ def evaluate_stream(
     totals = SummaryFold()
     catalog = check_catalog(registry, engine)
     head = ScanResult.model_construct(schema_version=ScanResult.model_fields["schema_version"].default,
-                                      tool=ToolInfo(version=__version__), checks=catalog)
+                                      tool=ToolInfo(version=__version__), checks=catalog)  # type: ignore[call-arg]
     path = work_file("auditor-result-")
     side = work_file("auditor-inventory-")
     count = 0
@@ -242,8 +242,8 @@ def evaluate_stream(
                 tool=head.tool,
                 checks=catalog,
                 scan=meta,
-                inventory=InventoryStream(path, count),
-                findings=FindingStream(path, catalog, totals.findings),
+                inventory=InventoryStream(path, count),  # type: ignore[arg-type]  # streams, read like lists
+                findings=FindingStream(path, catalog, totals.findings),  # type: ignore[arg-type]
                 collection_errors=all_errors,
                 controls=controls,
                 frameworks=summaries,

@@ -84,10 +84,12 @@ class RunStore:
 
     def _insert(self, table: Any) -> Any:
         if self.store.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        return insert(table)
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run_id: str, scope: str, mode: str, config: dict[str, Any], targets: Sequence[Any]) -> None:
