@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from .harness import Family, HostileInput
@@ -27,7 +28,7 @@ FAMILY = Family(
 )
 
 
-def text(name: str, content: str | bytes) -> callable:  # type: ignore[valid-type]
+def text(name: str, content: str | bytes) -> Callable[[Path], None]:
     def write(folder: Path) -> None:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
