@@ -45,7 +45,7 @@ class _Index:
 
 def needs_linking(resource: Resource) -> bool:
     return isinstance(resource, MLWorkload) and bool(
-        resource.role or resource.source_buckets or resource.backing_store or resource.artifact_buckets
+        resource.role or resource.action_roles or resource.source_buckets or resource.backing_store or resource.artifact_buckets
         or (resource.workload_type == "bedrock_logging" and resource.log_targets)
     )
 
@@ -60,7 +60,9 @@ def link_genai(resources: Sequence[Resource]) -> list[Resource]:
 def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
     update: dict[str, object] = {}
     role = index.roles.get(w.role) if w.role else None
-    if role is not None:
+    if w.workload_type == "agent":
+        update.update(_agent_rights(w, index))
+    elif role is not None:
         update.update(role_admin=role.is_admin, role_wildcard_data=role.wildcard_data_access,
                       role_detail=role.admin_via if role.is_admin else role.wildcard_data_via)
     if w.workload_type in _STORE_TYPES and (w.source_buckets or w.backing_store):
@@ -70,6 +72,39 @@ def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
     if w.workload_type == "bedrock_logging" and w.log_targets:
         update.update(_log_protection(w, index))
     return w.model_copy(update=update) if update else w
+
+
+def _agent_rights(w: MLWorkload, index: _Index) -> dict[str, object]:
+    """An agent acts with its service role and with its action groups' function roles: the worst
+    of them decides; one that is not in the scan leaves a clean verdict unknown."""
+    pointers = [("service role", w.role)] if w.role else []
+    pointers += [("action-group role", r) for r in w.action_roles or []]
+    admin: bool | None = False
+    wildcard: bool | None = False
+    details: list[str] = []
+    for what, pointer in pointers:
+        role = index.roles.get(pointer)
+        if role is None:
+            admin = None if admin is False else admin
+            wildcard = None if wildcard is False else wildcard
+            continue
+        if role.is_admin:
+            admin = True
+            details.append(f"{what} {role.ref.name}: {role.admin_via}")
+        elif role.is_admin is None and admin is False:
+            admin = None
+        if role.wildcard_data_access:
+            wildcard = True
+            if not role.is_admin:
+                details.append(f"{what} {role.ref.name}: {role.wildcard_data_via}")
+        elif role.wildcard_data_access is None and wildcard is False:
+            wildcard = None
+    if w.action_roles is None:  # the action groups could not be read
+        admin = None if admin is False else admin
+        wildcard = None if wildcard is False else wildcard
+    if not pointers and w.action_roles is not None:
+        return {}
+    return {"role_admin": admin, "role_wildcard_data": wildcard, "role_detail": "; ".join(details) or None}
 
 
 def _name(w: MLWorkload) -> str:

@@ -226,6 +226,10 @@ class MLWorkload(Resource):
     role_admin: bool | None = Field(default=None, description="that role has full admin rights (IAM analysis)")
     role_wildcard_data: bool | None = Field(default=None, description="that role has wildcard data access")
     role_detail: str | None = None
+    action_roles: list[str] | None = Field(
+        default_factory=list,
+        description="roles of an agent's action-group functions (Lambda execution roles); None = not readable",
+    )
     idle_session_ttl: int | None = Field(default=None, description="agent idle session time-out, seconds")
     knowledge_bases: list[str] = Field(default_factory=list, description="ref.id of knowledge bases an agent uses")
     backing_store: str | None = Field(default=None, description="ref.id of the vector store a knowledge base writes to")

@@ -11,10 +11,11 @@ from auditor.resources import MLWorkload
     id="ml_agent_role_overprivileged",
     severity=Severity.HIGH,
     title="Agent acts with an admin role or wildcard data access",
-    description="A Bedrock agent's service role (or the roles of its action groups' functions) has full "
-    "admin rights or wildcard data access (s3:* on all resources and the like), so a prompt injection "
-    "that steers the agent reaches everything the account holds. Judged with the same IAM analysis as "
-    "role_admin_access and role_wildcard_data_access.",
+    description="A Bedrock agent's service role (or, in IaC, the execution role of an action group's "
+    "Lambda function) has full admin rights or wildcard data access (s3:* on all resources and the like), "
+    "so a prompt injection that steers the agent reaches everything the account holds. Judged with the "
+    "same IAM analysis as role_admin_access and role_wildcard_data_access. Live scans judge the service "
+    "role only: reading a function's role would also return its environment variables.",
     remediation="AWS: give the agent a role that may invoke only its foundation model and read only its "
     "knowledge bases; scope action-group Lambda roles to the resources they need.",
     references=("https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html",),

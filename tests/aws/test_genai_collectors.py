@@ -189,7 +189,7 @@ def test_checks_and_joined_findings(collected, judged) -> None:
     agent = _one(sink, MLWorkload, "support")
     assert status[agent.ref.id]["ml_guardrail_missing"] == "fail"
     assert status[agent.ref.id]["ml_agent_role_overprivileged"] == "fail"
-    assert resources[agent.ref.id].role_detail == "managed policy AdministratorAccess"
+    assert resources[agent.ref.id].role_detail == "service role agent-admin: managed policy AdministratorAccess"
     kb = _one(sink, MLWorkload, "support-kb")
     assert status[kb.ref.id]["ml_retrieval_source_exposed"] == "fail"
     chain = resources[kb.ref.id].exposure_chain

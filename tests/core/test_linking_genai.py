@@ -60,8 +60,23 @@ def test_agent_role_and_public_log_bucket() -> None:
     out = {r.ref.id: r for r in link([agent, logging, admin, logs])}
     linked_agent = out[agent.ref.id]
     assert isinstance(linked_agent, MLWorkload) and linked_agent.role_admin is True
-    assert linked_agent.role_detail == "managed policy AdministratorAccess"
+    assert linked_agent.role_detail == "service role serve: managed policy AdministratorAccess"
     linked_logging = out[logging.ref.id]
     assert isinstance(linked_logging, MLWorkload)
     assert linked_logging.log_public is True and linked_logging.log_customer_key is True
     assert "Principal *" in (linked_logging.log_detail or "")
+
+
+def test_agent_action_roles_unreadable_leave_a_clean_service_role_unknown() -> None:
+    scoped = Role(ref=_ref(ROLE, "serve"), is_admin=False, wildcard_data_access=False)
+    agent = MLWorkload(ref=_ref("arn:aws:bedrock:us-east-1:123456789012:agent/B", "b"), workload_type="agent",
+                       role=ROLE, action_roles=None)
+    linked = next(r for r in link([agent, scoped]) if isinstance(r, MLWorkload))
+    assert (linked.role_admin, linked.role_wildcard_data) == (None, None)
+    # a function role not in the scan: unknown too; an admin service role still decides
+    agent = agent.model_copy(update={"action_roles": ["arn:aws:iam::123456789012:role/elsewhere"]})
+    linked = next(r for r in link([agent, scoped]) if isinstance(r, MLWorkload))
+    assert linked.role_admin is None
+    admin = scoped.model_copy(update={"is_admin": True, "admin_via": "managed policy AdministratorAccess"})
+    linked = next(r for r in link([agent, admin]) if isinstance(r, MLWorkload))
+    assert linked.role_admin is True

@@ -55,7 +55,10 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     # a guardrail by reference; a role outside the project stays unknown
     assert _ml(scan.of("aws_bedrockagent_agent.guarded")) == {
         "ml_guardrail_missing": "pass", "ml_agent_role_overprivileged": "unknown", "ml_genai_not_customer_key": "pass"}
-    assert scan.resources["aws_bedrockagent_agent.support"].role_detail == "managed policy AdministratorAccess"
+    assert scan.resources["aws_bedrockagent_agent.support"].role_detail == "service role bedrock-agent: managed policy AdministratorAccess"
+    # the service role is narrow, the action group's function role is not
+    assert scan.of("aws_bedrockagent_agent.tools")["ml_agent_role_overprivileged"] == "fail"
+    assert scan.resources["aws_bedrockagent_agent.tools"].role_detail == "action-group role tools-fn: allows s3:* on *"
     assert _ml(scan.of("aws_bedrock_guardrail.weak")) == {"ml_guardrail_weak": "fail"}
     assert _ml(scan.of("aws_bedrock_guardrail.strong")) == {"ml_guardrail_weak": "pass"}
     # the collection is public through a wildcard network policy and uses an AWS-owned key

@@ -78,6 +78,12 @@ def _agent(res: IacResource) -> list[IacResource]:
     for i, kb in enumerate(_items(p.get("KnowledgeBases"))):
         out.append(replace(res, type="aws_bedrockagent_agent_knowledge_base_association", address=f"{res.address}/kb{i}",
                            attrs={"agent_id": owner, "knowledge_base_id": _get(kb, "KnowledgeBaseId")}, ignores=[]))
+    for i, group in enumerate(_items(p.get("ActionGroups"))):
+        executor = _get(group, "ActionGroupExecutor")
+        block = executor if isinstance(executor, Unknown) else (
+            [{"lambda": _get(executor, "Lambda"), "custom_control": _get(executor, "CustomControl")}] if executor is not None else [])
+        out.append(replace(res, type="aws_bedrockagent_agent_action_group", address=f"{res.address}/action{i}",
+                           attrs={"agent_id": owner, "action_group_executor": block}, ignores=[]))
     return out
 
 
@@ -136,6 +142,10 @@ def _ecr(res: IacResource) -> list[IacResource]:
     return out
 
 
+def _lambda(res: IacResource) -> list[IacResource]:
+    return [replace(res, type="aws_lambda_function", attrs={"function_name": res.attrs.get("FunctionName"), "role": res.attrs.get("Role")})]
+
+
 TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::Bedrock::Guardrail": _guardrail,
     "AWS::Bedrock::Agent": _agent,
@@ -144,6 +154,7 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::OpenSearchServerless::Collection": _collection,
     "AWS::OpenSearchServerless::SecurityPolicy": _security_policy,
     "AWS::ECR::Repository": _ecr,
+    "AWS::Lambda::Function": _lambda,
 }
 
 

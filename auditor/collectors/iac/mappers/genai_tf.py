@@ -122,6 +122,7 @@ class GenAITerraform(ByType):
             for address in targets(assoc.attrs.get("agent_id"), by_name, addresses) or []:
                 if kb:
                     kbs.setdefault(address, []).append(kb)
+        action_roles = self._action_roles(agents, by_name, addresses)
         for agent in agents:
             a = agent.attrs
             guard = first(a.get("guardrail_configuration"))
@@ -137,7 +138,28 @@ class GenAITerraform(ByType):
                 customer_managed_key=is_set(kms), kms_key=as_str(kms),
                 idle_session_ttl=ttl if isinstance(ttl, int) else (1800 if ttl is None else None),
                 knowledge_bases=kbs.get(agent.address, []),
+                action_roles=action_roles.get(agent.address, []),
             ))
+        return out
+
+    def _action_roles(self, agents: list[IacResource], by_name: dict[str, list[str]], addresses: set[str]) -> dict[str, list[str] | None]:
+        """Per agent, the execution roles of its action groups' Lambda functions; None when a
+        function or its role is not declared in the project."""
+        functions = {f.address: f for f in self.of("aws_lambda_function")}
+        out: dict[str, list[str] | None] = {}
+        for group in self.of("aws_bedrockagent_agent_action_group"):
+            executor = first(group.attrs.get("action_group_executor"))
+            lam = executor.get("lambda") if isinstance(executor, dict) else None
+            if executor is None or (isinstance(executor, dict) and lam is None):
+                continue  # custom control: the agent returns control to the caller, no function runs
+            fn = self._pointer(lam, "aws_lambda_function", "function_name") if not isinstance(executor, Unknown) else None
+            role = self._pointer(functions[fn].attrs.get("role"), "aws_iam_role", "name") if fn in functions else None
+            for address in targets(group.attrs.get("agent_id"), by_name, addresses) or []:
+                known = out.setdefault(address, [])
+                if role is None or known is None:
+                    out[address] = None
+                else:
+                    known.append(role)
         return out
 
     def knowledge_bases(self) -> list[Resource]:

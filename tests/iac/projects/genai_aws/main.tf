@@ -228,3 +228,45 @@ resource "aws_sagemaker_model" "swap" {
     model_data_url = "s3://${aws_s3_bucket.models.bucket}/swap/model.tar.gz"
   }
 }
+
+# An agent with a narrow service role whose action-group function runs with s3:* on everything.
+resource "aws_iam_role" "tools_agent" {
+  name               = "tools-agent"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "bedrock.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  inline_policy {
+    name   = "invoke"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "bedrock:InvokeModel", Resource = "*" }] })
+  }
+}
+
+resource "aws_iam_role" "tools_fn" {
+  name               = "tools-fn"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  inline_policy {
+    name   = "everything"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+  }
+}
+
+resource "aws_lambda_function" "tools" {
+  function_name = "agent-tools"
+  role          = aws_iam_role.tools_fn.arn
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "tools.zip"
+}
+
+resource "aws_bedrockagent_agent" "tools" {
+  agent_name              = "tools"
+  agent_resource_role_arn = aws_iam_role.tools_agent.arn
+  foundation_model        = "anthropic.claude-3-haiku-20240307-v1:0"
+}
+
+resource "aws_bedrockagent_agent_action_group" "tools" {
+  action_group_name = "lookup"
+  agent_id          = aws_bedrockagent_agent.tools.agent_id
+  agent_version     = "DRAFT"
+  action_group_executor {
+    lambda = aws_lambda_function.tools.arn
+  }
+}
