@@ -29,10 +29,14 @@ class RepositoryAccess:
 
 def repository_policy_access(doc: dict[str, Any] | str | None, own_account: str | None = None) -> RepositoryAccess:
     """Who an ECR repository policy lets pull or push: anyone (Principal ``*`` without a
-    restricting condition), or named other accounts."""
+    restricting condition), or named other accounts. Raises ``UnreadablePolicy`` on bad JSON."""
     granted: list[str] = []
     foreign: list[str] = []
-    for stmt in iam._statements(doc):
+    try:
+        statements = iam._statements(doc)
+    except ValueError as exc:
+        raise UnreadablePolicy(str(exc)) from exc
+    for stmt in statements:
         if not iam._is_allow(stmt):
             continue
         actions = iam._allowed_actions(stmt, _ECR_PULL + _ECR_PUSH)
@@ -69,11 +73,20 @@ def bucket_write_grant(docs: Sequence[dict[str, Any] | str], bucket: str) -> str
     return None
 
 
+class UnreadablePolicy(ValueError):
+    """A policy document that is not JSON, or not the shape the service documents."""
+
+
 def _rules(policy: Any) -> list[dict[str, Any]]:
     if isinstance(policy, str):
-        policy = json.loads(policy)
+        try:
+            policy = json.loads(policy)
+        except ValueError as exc:
+            raise UnreadablePolicy(f"not JSON: {exc}") from exc
     items = policy if isinstance(policy, list) else [policy]
-    return [i for i in items if isinstance(i, dict)]
+    if not all(isinstance(i, dict) and isinstance(i.get("Rules", []), list) for i in items):
+        raise UnreadablePolicy("not a list of rule sets")
+    return items
 
 
 def _covers(rule_set: dict[str, Any], collection: str) -> bool:
@@ -90,19 +103,31 @@ def collection_network(policies: Sequence[tuple[str, Any]], collection: str) -> 
     """(public, via) for an OpenSearch Serverless collection from its network policies
     ``[(policy name, policy JSON)]``. A collection no network policy covers cannot be reached at all."""
     covered = False
+    unreadable: list[str] = []
     for name, policy in policies:
-        for rule_set in _rules(policy):
+        try:
+            rule_sets = _rules(policy)
+        except UnreadablePolicy:
+            unreadable.append(name)
+            continue
+        for rule_set in rule_sets:
             if _covers(rule_set, collection):
                 covered = True
                 if rule_set.get("AllowFromPublic"):
                     return True, f"network policy {name} allows access from public networks"
+    if unreadable:  # it might be the one that opens the collection
+        return None, f"network policy {', '.join(unreadable)} could not be read"
     return (False, None) if covered else (False, "no network policy covers it")
 
 
 def collection_encryption(policies: Sequence[tuple[str, Any]], collection: str) -> tuple[bool | None, str | None]:
     """(customer key, KMS key) for a collection from its encryption policies."""
     for _name, policy in policies:
-        for rule_set in _rules(policy):
+        try:
+            rule_sets = _rules(policy)
+        except UnreadablePolicy:
+            return None, None
+        for rule_set in rule_sets:
             if _covers(rule_set, collection):
                 key = rule_set.get("KmsARN")
                 if rule_set.get("AWSOwnedKey") or not key:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
-from auditor.analysis.genai_policy import repository_policy_access
+from auditor.analysis.genai_policy import UnreadablePolicy, repository_policy_access
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import Ref, RegistryRepository
 
@@ -31,7 +31,10 @@ def normalize_repository(
     repo: dict[str, Any], policy: str | None, policy_read: bool, registry_scan: bool | None, account: str, region: str
 ) -> RegistryRepository:
     """``policy``: the repository policy text (None when there is none); ``policy_read``: it could be read."""
-    access = repository_policy_access(policy, own_account=account) if policy_read else None
+    try:
+        access = repository_policy_access(policy, own_account=account) if policy_read else None
+    except UnreadablePolicy:
+        access = None  # judged unknown, never public or private on a guess
     own = bool((repo.get("imageScanningConfiguration") or {}).get("scanOnPush"))
     enc = repo.get("encryptionConfiguration") or {}
     return RegistryRepository(

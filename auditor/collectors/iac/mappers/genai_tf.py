@@ -304,7 +304,11 @@ class GenAITerraform(ByType):
             kms = enc.get("kms_key") if isinstance(enc, dict) else None
             docs = [_policy_json(p) for p in policies.get(r.address, [])]
             merged = {"Statement": [st for d in docs if isinstance(d, dict) for st in _as_list(d.get("Statement"))]}
-            access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT)
+            try:
+                access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT)
+            except genai_policy.UnreadablePolicy:
+                access = genai_policy.RepositoryAccess(public=False)
+                docs.append(None)
             public: bool | None = access.public
             if not access.public and any(d is None for d in docs):
                 public = None
