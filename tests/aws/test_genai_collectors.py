@@ -114,6 +114,12 @@ def collected(moto_account_cm: Any) -> Iterator[tuple[CollectionSink, dict[str, 
             "blockedInputMessaging": "no", "blockedOutputsMessaging": "no",
             "contentPolicy": {"filters": [{"type": "PROMPT_ATTACK", "inputStrength": "MEDIUM", "outputStrength": "NONE"}]}},
             expected_params={"guardrailIdentifier": "g1"})
+        model_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:imported-model/im1"
+        bedrock.add_response("list_imported_models", {"modelSummaries": [
+            {"modelArn": model_arn, "modelName": "llama-ft", "creationTime": "2026-01-01T00:00:00Z"}]})
+        bedrock.add_response("get_imported_model", {
+            "modelArn": model_arn, "modelName": "llama-ft", "creationTime": "2026-01-01T00:00:00Z",
+            "modelDataSource": {"s3DataSource": {"s3Uri": "s3://kb-source/llama/"}}}, expected_params={"modelIdentifier": model_arn})
         agents = PartialStubber(clients.get("bedrock-agent", REGION))
         agents.add_response("list_data_sources", {"dataSourceSummaries": [
             {"knowledgeBaseId": ids["kb_id"], "dataSourceId": "ds1", "name": "docs", "status": "AVAILABLE",
@@ -181,6 +187,9 @@ def test_normalized_resources(collected) -> None:
     assert (hardened.public, hardened.scan_on_push, hardened.tag_immutable, hardened.customer_managed_key) == (False, True, True, True)
     logging = [r for r in sink.resources if isinstance(r, MLWorkload) and r.workload_type == "bedrock_logging"]
     assert logging and logging[0].log_targets == ["arn:aws:s3:::prompt-logs"]
+    imported = _one(sink, MLWorkload, "llama-ft")
+    assert (imported.service, imported.customer_managed_key, imported.artifact_buckets) == (
+        "bedrock_imported_model", False, ["arn:aws:s3:::kb-source"])
 
 
 def test_checks_and_joined_findings(collected, judged) -> None:
@@ -203,11 +212,15 @@ def test_checks_and_joined_findings(collected, judged) -> None:
     # the log bucket is private but only SSE-S3 encrypted
     assert (logging.log_public, logging.log_customer_key) == (False, False)
     assert status[logging.ref.id]["ml_prompt_log_unprotected"] == "fail"
+    # weights imported from a bucket anyone can write: the next import may be someone else's model
+    imported = _one(sink, MLWorkload, "llama-ft")
+    assert status[imported.ref.id]["ml_model_artifact_writable"] == "fail"
+    assert status[imported.ref.id]["ml_genai_not_customer_key"] == "fail"
 
 
 def test_only_allow_listed_reads(collected) -> None:
     sink, _, operations = collected
-    assert {"ListGuardrails", "GetGuardrail", "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListDataSources",
+    assert {"ListGuardrails", "GetGuardrail", "ListImportedModels", "GetImportedModel", "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListDataSources",
             "GetDataSource", "ListKnowledgeBases", "GetKnowledgeBase"} <= set(operations)
     allowed = allowed_operations()
     assert set(operations) <= allowed["bedrock"] | allowed["bedrock-agent"]

@@ -15,6 +15,8 @@ PERMISSIONS = (
     "bedrock:GetGuardrail",
     "bedrock:ListCustomModels",
     "bedrock:GetCustomModel",
+    "bedrock:ListImportedModels",
+    "bedrock:GetImportedModel",
     "bedrock:ListAgents",
     "bedrock:GetAgent",
     "bedrock:ListAgentKnowledgeBases",
@@ -24,7 +26,8 @@ PERMISSIONS = (
     "bedrock:GetDataSource",
 )
 OPERATIONS = {
-    "bedrock": frozenset({"ListGuardrails", "GetGuardrail", "ListCustomModels", "GetCustomModel"}),
+    "bedrock": frozenset({"ListGuardrails", "GetGuardrail", "ListCustomModels", "GetCustomModel", "ListImportedModels",
+                          "GetImportedModel"}),
     "bedrock-agent": frozenset({
         "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListKnowledgeBases", "GetKnowledgeBase",
         "ListDataSources", "GetDataSource",
@@ -68,6 +71,21 @@ def normalize_custom_model(detail: dict[str, Any], account: str, region: str) ->
         customer_managed_key=bool(kms),
         kms_key=kms,
         role=detail.get("roleArn") or None,
+    )
+
+
+def normalize_imported_model(detail: dict[str, Any], account: str, region: str) -> MLWorkload:
+    """An imported model (Custom Model Import): its key, and the bucket its weights were imported from."""
+    kms = detail.get("modelKmsKeyArn")
+    uri = ((detail.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri")
+    bucket = str(uri).removeprefix("s3://").split("/", 1)[0] if uri and str(uri).startswith("s3://") else None
+    return MLWorkload(
+        ref=_ref(account, region, str(detail["modelArn"]), str(detail.get("modelName"))),
+        workload_type="custom_model",
+        service="bedrock_imported_model",
+        customer_managed_key=bool(kms),
+        kms_key=kms,
+        artifact_buckets=[f"arn:aws:s3:::{bucket}"] if bucket else [],
     )
 
 
@@ -143,6 +161,12 @@ class BedrockGenAICollection:
                                         modelIdentifier=m["modelArn"])
             if failure is None:
                 scan.sink.add(normalize_custom_model(detail, scan.account, region))
+        imported, _ = scan.pages("bedrock", region, "ListImportedModels", "modelSummaries", incomplete=False)
+        for m in imported or []:
+            detail, failure = scan.call("bedrock", region, "GetImportedModel", resource=str(m["modelArn"]),
+                                        modelIdentifier=m["modelArn"])
+            if failure is None:
+                scan.sink.add(normalize_imported_model(detail, scan.account, region))
 
     def _agents(self, region: str) -> None:
         scan = self.scan
