@@ -209,31 +209,34 @@ class Store:
             "counts": summary,
             "digest": result.digest,
             "tool_version": result.tool.version,
-            "result_gz": zlib.compress(result.to_json(indent=None).encode("utf-8"), 6),
+            "result_gz": _compressed(result),
             "stored": datetime.now(UTC),
         }
-        seen: set[str] = set()
-        rows = []
-        for f in result.findings:
-            # Passes live only in the stored result JSON: history needs what did not pass, and
-            # leaving passes out keeps the table (and every query over it) several times smaller.
-            if f.status == Status.PASS or f.fingerprint in seen:  # one row per fingerprint
-                continue
-            seen.add(f.fingerprint)
-            rows.append(
-                {
-                    "scan_id": result.scan.id,
-                    "fingerprint": f.fingerprint,
-                    "check_id": f.check_id,
-                    "resource_id": f.resource_id,
-                    "status": f.status.value,
-                    "severity": f.severity.value,
-                    "suppressed": f.suppressed,
-                }
-            )
+        seen: set[str] = set()  # fingerprints of non-passing findings only
         with self._write() as conn:
             conn.execute(self.scans.insert(), [row])
-            self._insert_findings(conn, rows)
+            batch: list[dict[str, Any]] = []
+            for f in result.findings:  # streamed from the result file; written in batches
+                # Passes live only in the stored result JSON: history needs what did not pass, and
+                # leaving passes out keeps the table (and every query over it) several times smaller.
+                if f.status == Status.PASS or f.fingerprint in seen:  # one row per fingerprint
+                    continue
+                seen.add(f.fingerprint)
+                batch.append(
+                    {
+                        "scan_id": result.scan.id,
+                        "fingerprint": f.fingerprint,
+                        "check_id": f.check_id,
+                        "resource_id": f.resource_id,
+                        "status": f.status.value,
+                        "severity": f.severity.value,
+                        "suppressed": f.suppressed,
+                    }
+                )
+                if len(batch) >= 5000:
+                    self._insert_findings(conn, batch)
+                    batch = []
+            self._insert_findings(conn, batch)
 
     def _insert_findings(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 5000):
@@ -382,6 +385,20 @@ class Store:
             first_seen=dict(sorted(first.items())),
             trend=trend,
         )
+
+
+def _compressed(result: ScanResult) -> bytes:
+    """The result document compressed; a streamed result is read from its file in chunks."""
+    source = result.source
+    if source is None:
+        return zlib.compress(result.to_json(indent=None).encode("utf-8"), 6)
+    packer = zlib.compressobj(6)
+    parts = []
+    with open(source, "rb") as f:
+        while chunk := f.read(1 << 20):
+            parts.append(packer.compress(chunk))
+    parts.append(packer.flush())
+    return b"".join(parts)
 
 
 def _aware(value: datetime) -> datetime:
