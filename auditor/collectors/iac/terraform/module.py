@@ -48,6 +48,7 @@ class ModuleSource:
         for file in files:
             for block in file.body.blocks:
                 self._add(block, file)
+        self._types = frozenset(t for t, _ in self.resources)  # looked up on every reference
 
     def _add(self, block: Block, file: HclFile) -> None:
         labels = block.labels
@@ -65,8 +66,8 @@ class ModuleSource:
         elif block.type == "output" and labels:
             self.outputs[labels[0]] = Located(block, file)
 
-    def resource_types(self) -> set[str]:
-        return {t for t, _ in self.resources}
+    def resource_types(self) -> frozenset[str]:
+        return self._types
 
 
 ModuleLoader = Callable[[Path], "ModuleSource | None"]
