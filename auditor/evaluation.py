@@ -135,12 +135,48 @@ def linked(resources: Iterable[Resource]) -> Iterator[Resource]:
     from auditor.linking import LINKED_KINDS
 
     of_kinds = getattr(resources, "of_kinds", None)
-    kinds = tuple(sorted(LINKED_KINDS))
-    needed = list(of_kinds(kinds)) if of_kinds is not None else [r for r in resources if r.kind in LINKED_KINDS]
-    joined = {(r.kind, r.ref.id): r for r in link(needed)} if needed else {}
-    del needed
+
+    def read(kinds: frozenset[str]) -> Iterator[Resource]:
+        if of_kinds is not None:
+            return iter(of_kinds(tuple(sorted(kinds))))
+        return (r for r in resources if r.kind in kinds)
+
+    # Buckets and roles are most of an estate: keep only those a workload's pointers name.
+    bulky = frozenset({"Bucket", "Role"})
+    needed = list(read(LINKED_KINDS - bulky))
+    pointers = _pointers(needed)
+    if pointers:
+        needed += [r for r in read(LINKED_KINDS & bulky) if _named(r, pointers)]
+    original = {(r.kind, r.ref.id): r for r in needed}
+    joined = {
+        (r.kind, r.ref.id): r for r in (link(needed) if needed else []) if original.get((r.kind, r.ref.id)) is not r
+    }  # only what a join changed
+    del needed, original
     for resource in resources:
         yield joined.get((resource.kind, resource.ref.id), resource) if resource.kind in LINKED_KINDS else resource
+
+
+def _pointers(resources: Sequence[Resource]) -> set[str]:
+    """Every bucket and role a workload that needs the generative-AI joins points at."""
+    from auditor.linking_genai import needs_linking
+
+    out: set[str] = set()
+    for w in resources:
+        if not needs_linking(w):
+            continue
+        for name in ("role", "backing_store"):
+            value = getattr(w, name, None)
+            if value:
+                out.add(str(value))
+        for name in ("action_roles", "source_buckets", "artifact_buckets", "log_targets"):
+            out.update(str(v) for v in getattr(w, name, None) or ())
+    out |= {p.removeprefix("s3://").split("/", 1)[0] for p in out if p.startswith("s3://")}
+    return out
+
+
+def _named(resource: Resource, pointers: set[str]) -> bool:
+    ref = resource.ref
+    return ref.id in pointers or ref.name in pointers or f"arn:aws:s3:::{ref.name}" in pointers
 
 
 def evaluate_stream(

@@ -90,3 +90,33 @@ def test_evaluate_streams_a_saved_inventory(tmp_path: Path) -> None:
     loaded = ScanResult.load(out)
     assert loaded.summary()["resources"] == 50 and loaded.summary()["by_status"]["fail"] == 1
     assert verify_result_digest(out)
+
+
+def test_a_streamed_inventory_is_linked_like_a_list(tmp_path: Path) -> None:
+    """The generative-AI and network joins give the same resources whether the inventory is a
+    list or a file read as a stream (which keeps only the buckets and roles a workload names)."""
+    from auditor.evaluation import InventoryFileResources, linked, write_inventory
+    from auditor.resources import MLWorkload, Role
+
+    def ref(rid: str, name: str) -> Ref:
+        return Ref(provider="aws", cloud="aws", account="1", region="us-east-1", id=rid, name=name)
+
+    role = "arn:aws:iam::1:role/serve"
+    resources = [
+        MLWorkload(ref=ref("arn:aws:sagemaker:us-east-1:1:model/m1", "m1"), workload_type="model", role=role,
+                   artifact_buckets=["arn:aws:s3:::models"]),
+        MLWorkload(ref=ref("arn:aws:bedrock:us-east-1:1:model-invocation-logging", "l"), workload_type="bedrock_logging",
+                   invocation_logging=True, log_targets=["s3://logs/prefix"]),
+        Role(ref=ref(role, "serve"), is_admin=False, wildcard_data_access=False, policy_documents=[
+            {"Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::models/*"]}]}]),
+        Bucket(ref=ref("arn:aws:s3:::models", "models"), public_write=False, public_read=False),
+        Bucket(ref=ref("arn:aws:s3:::logs", "logs"), public_read=True, public_via="policy"),
+        *(_bucket(i, False) for i in range(20)),
+    ]
+    path = tmp_path / "inv.json"
+    write_inventory(path, resources, [], {}, sources=["aws"], scope="aws-1", collected=None)
+    as_list = [r.model_dump() for r in linked(list(resources))]
+    streamed = [r.model_dump() for r in linked(InventoryFileResources(path))]
+    assert streamed == as_list
+    model = next(r for r in linked(InventoryFileResources(path)) if r.ref.name == "m1")
+    assert model.exposure_chain and "artifact bucket models" in model.exposure_chain[-1]  # type: ignore[attr-defined]
