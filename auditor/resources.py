@@ -505,9 +505,13 @@ class Guardrail(Resource):
 
 
 class RegistryRepository(Resource):
-    """A container registry repository serving model images: ECR repository, ACR registry, Artifact Registry repository."""
+    """A registry of model-serving images or of models: ECR repository, ACR registry, Artifact Registry
+    repository, SageMaker model package group."""
 
     kind: ClassVar[str] = "RegistryRepository"
+    registry_type: Literal["container", "model"] = Field(
+        default="container", description="container images, or a model registry (SageMaker model package group)"
+    )
     public: bool | None = Field(default=None, description="anyone can pull (or push) images")
     public_via: str | None = None
     foreign_accounts: list[str] | None = Field(

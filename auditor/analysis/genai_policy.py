@@ -27,7 +27,14 @@ class RepositoryAccess:
     foreign_accounts: list[str] = field(default_factory=list)
 
 
-def repository_policy_access(doc: dict[str, Any] | str | None, own_account: str | None = None) -> RepositoryAccess:
+# What a SageMaker model package group policy can share: reading and deploying its models.
+MODEL_REGISTRY_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:DescribeModelPackageGroup",
+                          "sagemaker:CreateModel", "sagemaker:UpdateModelPackage")
+
+
+def repository_policy_access(
+    doc: dict[str, Any] | str | None, own_account: str | None = None, actions: tuple[str, ...] = _ECR_PULL + _ECR_PUSH
+) -> RepositoryAccess:
     """Who an ECR repository policy lets pull or push: anyone (Principal ``*`` without a
     restricting condition), or named other accounts. Raises ``UnreadablePolicy`` on bad JSON."""
     granted: list[str] = []
@@ -39,12 +46,12 @@ def repository_policy_access(doc: dict[str, Any] | str | None, own_account: str 
     for stmt in statements:
         if not iam._is_allow(stmt):
             continue
-        actions = iam._allowed_actions(stmt, _ECR_PULL + _ECR_PUSH)
-        if not actions:
+        allowed = iam._allowed_actions(stmt, actions)
+        if not allowed:
             continue
         for ptype, value in iam._principal_values(stmt):
             if iam._is_anyone(ptype, value) and not iam._restricting_keys(stmt, iam._RESOURCE_RESTRICTING_KEYS):
-                granted += actions
+                granted += allowed
             account = iam._account_of(value)
             if account and account != own_account:
                 foreign.append(account)

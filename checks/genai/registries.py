@@ -10,12 +10,13 @@ from auditor.resources import RegistryRepository
 @check(
     id="ml_registry_public",
     severity=Severity.HIGH,
-    title="Container registry repository is public",
+    title="Container or model registry is public",
     description="An ECR repository policy, an Azure container registry (anonymous pull or public network "
-    "access) or an Artifact Registry repository (allUsers / allAuthenticatedUsers binding) lets anyone "
-    "pull, or push, the images that serve models. Other accounts named in a repository policy are shown "
-    "as evidence.",
-    remediation="AWS: remove Principal '*' statements from the ECR repository policy. Azure: disable "
+    "access), an Artifact Registry repository (allUsers / allAuthenticatedUsers binding) or a SageMaker "
+    "model package group policy lets anyone pull, or push, the images or models that are served. Other "
+    "accounts named in a repository policy are shown as evidence.",
+    remediation="AWS: remove Principal '*' statements from the ECR repository or model package group "
+    "policy. Azure: disable "
     "anonymous pull and public network access on the registry. GCP: remove allUsers and "
     "allAuthenticatedUsers from the repository's IAM policy.",
     references=(
@@ -26,11 +27,12 @@ from auditor.resources import RegistryRepository
 )
 def ml_registry_public(repo: RegistryRepository) -> Result:
     if repo.public is None:
-        return unknown("repository access policy could not be read", foreign_accounts=repo.foreign_accounts)
+        return unknown("access policy could not be read", foreign_accounts=repo.foreign_accounts)
+    what = "model registry" if repo.registry_type == "model" else "repository"
     if repo.public:
-        return fail("repository is public" + (f" ({repo.public_via})" if repo.public_via else ""),
+        return fail(f"{what} is public" + (f" ({repo.public_via})" if repo.public_via else ""),
                     public_via=repo.public_via)
-    return passed("repository is not public", foreign_accounts=repo.foreign_accounts or [])
+    return passed(f"{what} is not public", foreign_accounts=repo.foreign_accounts or [])
 
 
 @check(
@@ -46,7 +48,9 @@ def ml_registry_public(repo: RegistryRepository) -> Result:
     references=("https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html",),
     clouds=("aws",),
 )
-def ml_registry_scan_on_push_off(repo: RegistryRepository) -> Result:
+def ml_registry_scan_on_push_off(repo: RegistryRepository) -> Result | None:
+    if repo.registry_type != "container":
+        return None  # model registries hold model packages, not images to scan
     if repo.scan_on_push is None:
         return unknown("image scanning configuration could not be read")
     if not repo.scan_on_push:

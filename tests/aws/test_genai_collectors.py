@@ -20,6 +20,7 @@ from auditor.collectors.aws.iam import IamCollection
 from auditor.collectors.aws.opensearch_serverless import OpenSearchServerlessCollection
 from auditor.collectors.aws.runtime import Clients, Scan, Tasks
 from auditor.collectors.aws.s3 import S3Collection
+from auditor.collectors.aws.sagemaker_registry import ModelRegistryCollection
 from auditor.collectors.base import CollectionSink
 from auditor.engine import Engine
 from auditor.linking import link
@@ -34,18 +35,24 @@ class PartialStubber(Stubber):
     """A Stubber that answers only the operations queued on it and lets every other call reach
     moto, in any order (the collector's tasks run concurrently)."""
 
-    def _queued(self, name: str) -> int | None:
-        return next((i for i, item in enumerate(self._queue) if item["operation_name"] == name), None)
+    def _queued(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        def matches(item: dict[str, Any]) -> bool:
+            expected = item["expected_params"]
+            return item["operation_name"] == name and (expected is None or all(params.get(k) == v for k, v in expected.items()))
+
+        return next((item for item in self._queue if matches(item)), None)
 
     def _assert_expected_params(self, model: Any, params: Any, context: Any, **kwargs: Any) -> None:
-        return None
+        # the API parameters are seen here; the answer is handed over when the call is sent
+        item = self._queued(model.name, params)
+        if item is not None:
+            context["partial_stub"] = item
 
     def _get_response_handler(self, model: Any, params: Any, context: Any, **kwargs: Any) -> Any:
-        i = self._queued(model.name)
-        if i is None:
+        item = context.pop("partial_stub", None)
+        if item is None:
             return None
-        item = self._queue[i]
-        del self._queue[i]
+        self._queue.remove(item)
         return item["response"]
 
 
@@ -88,6 +95,9 @@ def _estate(session: boto3.Session) -> dict[str, str]:
     ecr.create_repository(repositoryName="llm-hardened", imageTagMutability="IMMUTABLE",
                           imageScanningConfiguration={"scanOnPush": True},
                           encryptionConfiguration={"encryptionType": "KMS", "kmsKey": "arn:aws:kms:us-east-1:123456789012:key/ecr"})
+    sagemaker = session.client("sagemaker", region_name=REGION)
+    sagemaker.create_model_package_group(ModelPackageGroupName="shared-models")
+    sagemaker.create_model_package_group(ModelPackageGroupName="private-models")
     # Bedrock is "used" where it publishes metrics
     session.client("cloudwatch", region_name=REGION).put_metric_data(
         Namespace="AWS/Bedrock", MetricData=[{"MetricName": "Invocations", "Value": 1.0}])
@@ -130,24 +140,31 @@ def collected(moto_account_cm: Any) -> Iterator[tuple[CollectionSink, dict[str, 
             "dataSourceConfiguration": {"type": "S3", "s3Configuration": {"bucketArn": "arn:aws:s3:::kb-source"}}}})
         agents.add_response("list_agent_knowledge_bases", {"agentKnowledgeBaseSummaries": [
             {"knowledgeBaseId": ids["kb_id"], "knowledgeBaseState": "ENABLED", "updatedAt": "2026-01-01T00:00:00Z"}]})
+        registry = PartialStubber(clients.get("sagemaker", REGION))
+        registry.add_response("get_model_package_group_policy", {"ResourcePolicy": _policy(
+            {"Effect": "Allow", "Principal": "*", "Action": "sagemaker:DescribeModelPackage", "Resource": "*"})},
+            expected_params={"ModelPackageGroupName": "shared-models"})
+        registry.add_client_error("get_model_package_group_policy", service_error_code="ValidationException",
+                                  service_message="Cannot find resource policy", expected_params={"ModelPackageGroupName": "private-models"})
         operations: list[str] = []
         for client in (bedrock.client, agents.client):
             # first, so calls the Stubber answers are recorded too
             client.meta.events.register_first("before-call.*.*", lambda model, **_: operations.append(model.name))
         bedrock.activate()
         agents.activate()
+        registry.activate()
         tasks = Tasks(sink, 4)
         scan = Scan(clients=clients, sink=sink, tasks=tasks, account=ACCOUNT, regions=[REGION], home_region=REGION)
         collections = [S3Collection(scan), IamCollection(scan), BedrockCollection(scan, [REGION]),
                        BedrockGenAICollection(scan, [REGION]), OpenSearchServerlessCollection(scan, [REGION]),
-                       EcrCollection(scan, [REGION])]
+                       EcrCollection(scan, [REGION]), ModelRegistryCollection(scan)]
         for c in collections:
             c.start()
         tasks.wait()
         for c in collections:
             c.finish()
         # every stubbed answer was asked for
-        assert not bedrock._queue and not agents._queue
+        assert not bedrock._queue and not agents._queue and not registry._queue
         yield sink, ids, operations
 
 
@@ -187,6 +204,8 @@ def test_normalized_resources(collected) -> None:
     assert (hardened.public, hardened.scan_on_push, hardened.tag_immutable, hardened.customer_managed_key) == (False, True, True, True)
     logging = [r for r in sink.resources if isinstance(r, MLWorkload) and r.workload_type == "bedrock_logging"]
     assert logging and logging[0].log_targets == ["arn:aws:s3:::prompt-logs"]
+    shared, private = _one(sink, RegistryRepository, "shared-models"), _one(sink, RegistryRepository, "private-models")
+    assert (shared.registry_type, shared.public, private.public) == ("model", True, False)
     imported = _one(sink, MLWorkload, "llama-ft")
     assert (imported.service, imported.customer_managed_key, imported.artifact_buckets) == (
         "bedrock_imported_model", False, ["arn:aws:s3:::kb-source"])

@@ -75,6 +75,10 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     assert _ml(scan.of("aws_ecr_repository.hardened")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
     # scanned through the account's registry scanning rule team-*
     assert scan.of("aws_ecr_repository.scanned_by_registry")["ml_registry_scan_on_push_off"] == "pass"
+    # model registries: judged for exposure only, never for image scanning
+    assert _ml(scan.of("aws_sagemaker_model_package_group.open")) == {"ml_registry_public": "fail"}
+    assert _ml(scan.of("aws_sagemaker_model_package_group.partner")) == {"ml_registry_public": "pass"}
+    assert scan.resources["aws_sagemaker_model_package_group.partner"].foreign_accounts == ["210987654321"]
     # swapped model: the serving role may write the bucket its artifact loads from
     assert scan.of("aws_sagemaker_model.swap")["ml_model_artifact_writable"] == "fail"
     chain = scan.resources["aws_sagemaker_model.swap"].exposure_chain

@@ -21,6 +21,7 @@ from auditor.collectors.aws import (
     opensearch_serverless,
     s3,
     sagemaker,
+    sagemaker_registry,
 )
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
 from auditor.collectors.base import CollectionError, CollectionSink
@@ -30,7 +31,9 @@ from auditor.config import ConfigError
 if TYPE_CHECKING:
     import boto3
 
-SERVICE_MODULES = (s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks, bedrock_genai, opensearch_serverless, ecr)
+SERVICE_MODULES = (
+    s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks, bedrock_genai, opensearch_serverless, ecr, sagemaker_registry,
+)
 STS_OPERATIONS = {"sts": frozenset({"GetCallerIdentity"})}
 STS_PERMISSIONS = ("sts:GetCallerIdentity",)
 
@@ -151,6 +154,7 @@ class AwsCollector:
             bedrock_genai.BedrockGenAICollection(scan, self._service_regions("bedrock-agent", regions)),
             opensearch_serverless.OpenSearchServerlessCollection(scan, self._service_regions("opensearchserverless", regions)),
             ecr.EcrCollection(scan, self._service_regions("ecr", regions)),
+            sagemaker_registry.ModelRegistryCollection(sagemaker_scan),
         ]
         for collection in collections:
             collection.start()

@@ -142,6 +142,18 @@ def _ecr(res: IacResource) -> list[IacResource]:
     return out
 
 
+def _model_package_group(res: IacResource) -> list[IacResource]:
+    p = res.attrs
+    out = [replace(res, type="aws_sagemaker_model_package_group", attrs={
+        "model_package_group_name": p.get("ModelPackageGroupName"), "tags": _tags(p)})]
+    if p.get("ModelPackageGroupPolicy") is not None:
+        owner = Unknown(f"{res.name} is known only at deploy time", frozenset({res.address}))
+        out.append(replace(res, type="aws_sagemaker_model_package_group_policy", address=f"{res.address}/policy",
+                           attrs={"model_package_group_name": owner, "resource_policy": p.get("ModelPackageGroupPolicy")},
+                           ignores=[]))
+    return out
+
+
 def _lambda(res: IacResource) -> list[IacResource]:
     return [replace(res, type="aws_lambda_function", attrs={"function_name": res.attrs.get("FunctionName"), "role": res.attrs.get("Role")})]
 
@@ -155,6 +167,7 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::OpenSearchServerless::SecurityPolicy": _security_policy,
     "AWS::ECR::Repository": _ecr,
     "AWS::Lambda::Function": _lambda,
+    "AWS::SageMaker::ModelPackageGroup": _model_package_group,
 }
 
 

@@ -61,7 +61,7 @@ def _policy_json(value: Any) -> Any:
 class GenAITerraform(ByType):
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [self.guardrails, self.agents, self.knowledge_bases, self.custom_models, self.invocation_logging,
-                self.collections, self.ecr_repositories, self.azure_accounts, self.azure_rai_policies,
+                self.collections, self.ecr_repositories, self.model_package_groups, self.azure_accounts, self.azure_rai_policies,
                 self.azure_search, self.azure_registries, self.vertex, self.artifact_registries]
 
     def map(self) -> list[Resource]:
@@ -320,6 +320,32 @@ class GenAITerraform(ByType):
                 tag_immutable=None if isinstance(mutability, Unknown) else str(mutability).startswith("IMMUTABLE"),
                 customer_managed_key=None if isinstance(enc_type, Unknown) else enc_type == "KMS",
                 kms_key=as_str(kms),
+            ))
+        return out
+
+    def model_package_groups(self) -> list[Resource]:
+        groups = self.of("aws_sagemaker_model_package_group")
+        if not groups:
+            return []
+        by_name = index_by_name(groups, "model_package_group_name")
+        addresses = {g.address for g in groups}
+        policies: dict[str, list[Any]] = {}
+        for p in self.of("aws_sagemaker_model_package_group_policy"):
+            for address in targets(p.attrs.get("model_package_group_name"), by_name, addresses) or []:
+                policies.setdefault(address, []).append(p.attrs.get("resource_policy"))
+        out: list[Resource] = []
+        for g in groups:
+            docs = [_policy_json(p) for p in policies.get(g.address, [])]
+            merged = {"Statement": [st for d in docs if isinstance(d, dict) for st in _as_list(d.get("Statement"))]}
+            try:
+                access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT,
+                                                               actions=genai_policy.MODEL_REGISTRY_ACTIONS)
+            except genai_policy.UnreadablePolicy:
+                access, docs = genai_policy.RepositoryAccess(public=False), [*docs, None]
+            public: bool | None = access.public if access.public or all(d is not None for d in docs) else None
+            out.append(RegistryRepository(
+                ref=make_ref(g, Cloud.AWS, g.attrs.get("model_package_group_name")), tags=_tags(g.attrs), ignores=g.ignores,
+                registry_type="model", public=public, public_via=access.via or None, foreign_accounts=access.foreign_accounts,
             ))
         return out
 

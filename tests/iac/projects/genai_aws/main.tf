@@ -270,3 +270,26 @@ resource "aws_bedrockagent_agent_action_group" "tools" {
     lambda = aws_lambda_function.tools.arn
   }
 }
+
+# A model registry shared with everyone, and one shared with a partner account only.
+resource "aws_sagemaker_model_package_group" "open" {
+  model_package_group_name = "open-models"
+}
+
+resource "aws_sagemaker_model_package_group_policy" "open" {
+  model_package_group_name = aws_sagemaker_model_package_group.open.model_package_group_name
+  resource_policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Sid = "anyone", Effect = "Allow", Principal = "*", Action = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], Resource = "*" }
+  ] })
+}
+
+resource "aws_sagemaker_model_package_group" "partner" {
+  model_package_group_name = "partner-models"
+}
+
+resource "aws_sagemaker_model_package_group_policy" "partner" {
+  model_package_group_name = "partner-models"
+  resource_policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Principal = { AWS = "arn:aws:iam::210987654321:root" }, Action = "sagemaker:DescribeModelPackage", Resource = "*" }
+  ] })
+}
