@@ -85,6 +85,26 @@ PATTERNS: dict[str, dict[str, str]] = {
         'resource "azurerm_storage_account_network_rules" "sa" {\n  storage_account_id = azurerm_storage_account.sa.id\n'
         '  default_action = "Deny"\n}\n',
     },
+    "azure_nsg_roles": {
+        "main.tf": 'resource "azurerm_network_security_group" "nsg" {\n  name = "%(name)s"\n  location = "westeurope"\n'
+        '  resource_group_name = "rg"\n  security_rule {\n    name = "deny-ssh"\n    priority = 100\n    direction = "Inbound"\n'
+        '    access = "Deny"\n    protocol = "Tcp"\n    source_port_range = "*"\n    destination_port_range = "22"\n'
+        '    source_address_prefix = "*"\n    destination_address_prefix = "*"\n  }\n  security_rule {\n    name = "allow-all"\n'
+        '    priority = 200\n    direction = "Inbound"\n    access = "Allow"\n    protocol = "Tcp"\n    source_port_range = "*"\n'
+        '    destination_port_range = "0-65535"\n    source_address_prefix = "*"\n    destination_address_prefix = "*"\n  }\n}\n'
+        'data "azurerm_subscription" "current" {}\n'
+        'resource "azurerm_role_assignment" "owner" {\n  scope = data.azurerm_subscription.current.id\n'
+        '  role_definition_name = "Contributor"\n  principal_id = "00000000-0000-0000-0000-000000000001"\n}\n'
+        'resource "azurerm_machine_learning_compute_cluster" "cc" {\n  name = "%(name)s"\n  location = "westeurope"\n'
+        '  machine_learning_workspace_id = "/subscriptions/x/ws"\n  vm_priority = "LowPriority"\n  vm_size = "STANDARD_DS2_V2"\n'
+        '  scale_settings {\n    min_node_count = 0\n    max_node_count = 1\n    scale_down_nodes_after_idle_duration = "PT30S"\n  }\n}\n',
+    },
+    "sagemaker_studio": {
+        "main.tf": 'resource "aws_sagemaker_domain" "d" {\n  domain_name = "%(name)s"\n  auth_mode = "IAM"\n  vpc_id = "vpc-1"\n'
+        '  subnet_ids = ["subnet-1"]\n  app_network_access_type = "PublicInternetOnly"\n'
+        '  default_user_settings {\n    execution_role = "arn:aws:iam::111122223333:role/r"\n  }\n}\n'
+        'resource "aws_sagemaker_user_profile" "u" {\n  domain_id = aws_sagemaker_domain.d.id\n  user_profile_name = "%(name)s"\n}\n',
+    },
     "broken_file": {
         "main.tf": BUCKET + 'resource "aws_s3_bucket_acl" "data" {\n  bucket = aws_s3_bucket.data.id\n  acl = "public-read"\n}\n',
         "broken.tf": 'locals {\n  x = [\n}\n',
