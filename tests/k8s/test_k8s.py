@@ -225,3 +225,26 @@ def test_same_named_objects_in_separate_files_are_all_judged(tmp_path: Path) -> 
     # each head Service reaches its own cluster
     assert services["Service/ml-exposed/train-head-svc@b.yaml"].backends == ["RayCluster/ml-exposed/train@b.yaml"]  # type: ignore[attr-defined]
     assert services["Service/ml-exposed/train-head-svc"].backends == ["RayCluster/ml-exposed/train"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (for `kubectl kustomize`) is not installed")
+def test_kustomize_overlays_render_once_and_remote_bases_are_never_fetched(tmp_path: Path) -> None:
+    from auditor.collectors.iac import IacCollector
+
+    base, overlay, component, remote = (tmp_path / d for d in ("base", "overlay", "component", "remote"))
+    for folder in (base, overlay, component, remote):
+        folder.mkdir()
+    (base / "kustomization.yaml").write_text("resources: [ray.yaml]\n")
+    (base / "ray.yaml").write_text(yaml.safe_dump_all(estate()["ml-exposed/raycluster.yaml"]))
+    (component / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n- pairs: {team: ml}\n")
+    (overlay / "kustomization.yaml").write_text("resources: [../base]\ncomponents: [../component]\nnamespace: prod\n")
+    # a base on a public host: rendering it would need the network
+    (remote / "kustomization.yaml").write_text("resources:\n- https://github.com/example/ml-platform//deploy?ref=v1\n")
+    sink = CollectionSink()
+    IacCollector([str(tmp_path)]).collect(sink)
+    ids = sorted(r.ref.id for r in sink.resources if r.kind == "ClusterWorkload")
+    assert ids == ["RayCluster/prod/train"], ids  # the overlay, once; neither the base nor the component alone
+    (error,) = sink.errors
+    assert error.path == "remote" and error.incomplete
+    assert "remote resource https://github.com/example/ml-platform" in error.message and "never fetches" in error.message

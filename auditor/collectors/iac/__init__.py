@@ -107,26 +107,28 @@ class IacCollector:
         """Manifests, Helm charts and Kustomize folders, judged like a live cluster's objects."""
         if not any(found.of(k) for k in ("kubernetes", "helm_chart", "kustomize")):
             return
-        from auditor.collectors.k8s.manifests import load_manifest, render
+        import shutil
+
+        from auditor.collectors.k8s.manifests import kustomize_roots, load_manifest, render
         from auditor.collectors.k8s.normalize import normalize
 
         objects = []
         charts = [p.parent for p in found.of("helm_chart")]
-        rendered = []
         for chart in charts:
             rel = self._rel(chart)
             with self._guard("Helm chart", rel, on_error):
                 objects += render(chart, rel, "helm", on_error)
-        for kustomization in found.of("kustomize"):
-            folder, rel = kustomization.parent, self._rel(kustomization.parent)
+        roots, kustomize_folders = kustomize_roots(found.of("kustomize"))
+        for folder in roots:
+            rel = self._rel(folder)
             with self._guard("Kustomize folder", rel, on_error):
-                done = render(folder, rel, "kustomize", on_error)
-                if done:
-                    rendered.append(folder)
-                objects += done
+                objects += render(folder, rel, "kustomize", on_error)
+        # with kubectl, a Kustomize folder's files arrive through its root's rendering (a root that
+        # fails is a named error); without it, its plain files are the best reading there is
+        skipped = [*charts, *(kustomize_folders if shutil.which("kubectl") else [])]
         for path in found.of("kubernetes"):
-            # chart templates are Go templates, not YAML; a rendered folder's files are in its output
-            if any(path.is_relative_to(folder) for folder in [*charts, *rendered]):
+            # chart templates are Go templates, not YAML
+            if any(path.is_relative_to(folder) for folder in skipped):
                 continue
             rel = self._rel(path)
             with self._guard("manifest", rel, on_error):

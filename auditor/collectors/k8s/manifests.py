@@ -9,6 +9,7 @@ time-out on the user's own files (``kubectl kustomize`` and ``helm template`` re
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -109,12 +110,12 @@ def render(folder: Path, rel: str, tool: str, on_error: ErrorSink) -> list[tuple
         return []
     try:
         done = subprocess.run([binary, *cmd], capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, env=_offline_env())
     except subprocess.TimeoutExpired:
         on_error(f"{rel}: {what} not rendered within {RENDER_TIMEOUT:.0f} s", rel, None, True)
         return []
     if done.returncode != 0:
-        on_error(f"{rel}: {what} did not render: {_first_line(done.stderr.strip() or done.returncode)}", rel, None, True)
+        on_error(f"{rel}: {what} did not render: {_render_error(done.stderr) or done.returncode}", rel, None, True)
         return []
     try:
         objects = parse_manifests(done.stdout, rel)
@@ -123,6 +124,67 @@ def render(folder: Path, rel: str, tool: str, on_error: ErrorSink) -> list[tuple
         return []
     # rendered objects have no line in the user's files: point at the folder
     return [(obj, Origin(Provider.MANIFEST, path=rel, line=None)) for obj, _ in objects]
+
+
+def _offline_env() -> dict[str, str]:
+    """The renderers' environment with the network shut: Kustomize fetches remote bases (git or
+    HTTP) and Helm remote charts by itself, and the auditor never reaches beyond this machine.
+    HTTP goes to a proxy on a closed loopback port and git may use the file protocol only."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "http_proxy", "https_proxy", "all_proxy")}
+    closed = "http://127.0.0.1:9"
+    env.update({"HTTP_PROXY": closed, "HTTPS_PROXY": closed, "ALL_PROXY": closed, "http_proxy": closed,
+                "https_proxy": closed, "GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0",
+                "HELM_OFFLINE": "1"})
+    return env
+
+
+_REMOTE = re.compile(r"(?:https?://|git@|github\.com/)[^\s'\"]+")
+_KLOG = re.compile(r"^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] ")
+
+
+def _render_error(stderr: str) -> str:
+    """What a renderer's stderr says failed: a remote resource it would have fetched, else the
+    deepest cause (the end of Kustomize's chain of 'accumulating resources' messages)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    text = " ".join(_KLOG.sub("", line) for line in lines if "warning" not in line.lower()[:20])
+    remote = _REMOTE.search(text)
+    if remote:
+        return f"it includes the remote resource {remote.group(0)}, which the auditor never fetches"
+    text = re.sub(r"\s+", " ", text.replace('"command failed" err=<', "")).strip(" >")
+    return _first_line(text if len(text) <= 200 else "…" + text[-199:])
+
+
+def kustomize_roots(kustomizations: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(folders to render, every Kustomize folder). A folder that another kustomization of the
+    scan includes (resources, bases, components) is rendered as part of it, not again on its own,
+    and a ``kind: Component`` never renders alone."""
+    folders = {k.parent.resolve(): k.parent for k in kustomizations}
+    included: set[Path] = set()
+    for resolved in folders:
+        data = _kustomization(resolved)
+        if data.get("kind") == "Component":
+            included.add(resolved)
+        for key in ("resources", "bases", "components"):
+            for entry in data.get(key) or []:
+                if isinstance(entry, str) and "://" not in entry and not entry.startswith(("github.com/", "git@")):
+                    target = (resolved / entry).resolve()
+                    if target in folders and target != resolved:
+                        included.add(target)
+    return [folder for resolved, folder in folders.items() if resolved not in included], list(folders.values())
+
+
+def _kustomization(folder: Path) -> dict[str, Any]:
+    for name in ("kustomization.yaml", "kustomization.yml"):
+        path = folder / name
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
 
 
 def _first_line(value: object) -> str:
