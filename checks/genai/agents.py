@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.findings import Result, Severity, fail, passed, unknown
-from auditor.registry import check
+from auditor.registry import CheckContext, check
 from auditor.resources import MLWorkload
 
 
@@ -31,3 +31,29 @@ def ml_agent_role_overprivileged(workload: MLWorkload) -> Result | None:
     if workload.role_admin is None or workload.role_wildcard_data is None:
         return unknown(f"the permissions of {role} could not be read", role=workload.role)
     return passed(f"agent role {role} has neither admin rights nor wildcard data access", role=workload.role)
+
+
+_DEFAULT_MAX_TTL = 1800  # Bedrock's own default: 30 minutes
+
+
+@check(
+    id="ml_agent_session_ttl_long",
+    severity=Severity.LOW,
+    title="Agent keeps idle sessions open too long",
+    description="A Bedrock agent keeps an idle conversation (and what it remembers of it) longer than the "
+    "policy allows (option max_seconds, default 1800, Bedrock's default), so an abandoned session can be "
+    "picked up again by whoever holds its id.",
+    remediation="AWS: lower idleSessionTTLInSeconds on the agent (Terraform idle_session_ttl_in_seconds).",
+    references=("https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent_CreateAgent.html",),
+    options={"max_seconds": _DEFAULT_MAX_TTL},
+)
+def ml_agent_session_ttl_long(workload: MLWorkload, ctx: CheckContext) -> Result | None:
+    if workload.workload_type != "agent":
+        return None
+    limit = int(ctx.option("ml_agent_session_ttl_long", "max_seconds", _DEFAULT_MAX_TTL))
+    if workload.idle_session_ttl is None:
+        return unknown("the agent's idle session time-out could not be read")
+    if workload.idle_session_ttl > limit:
+        return fail(f"idle sessions stay open {workload.idle_session_ttl} s (limit {limit} s)",
+                    idle_session_ttl=workload.idle_session_ttl)
+    return passed(f"idle sessions end after {workload.idle_session_ttl} s", idle_session_ttl=workload.idle_session_ttl)

@@ -51,10 +51,12 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     scan = scan_linked("genai_aws")
     assert not scan.errors
     assert _ml(scan.of("aws_bedrockagent_agent.support")) == {
-        "ml_guardrail_missing": "fail", "ml_agent_role_overprivileged": "fail", "ml_genai_not_customer_key": "fail"}
+        "ml_guardrail_missing": "fail", "ml_agent_role_overprivileged": "fail", "ml_genai_not_customer_key": "fail",
+        "ml_agent_session_ttl_long": "pass"}  # the provider default, 1800 s
     # a guardrail by reference; a role outside the project stays unknown
     assert _ml(scan.of("aws_bedrockagent_agent.guarded")) == {
-        "ml_guardrail_missing": "pass", "ml_agent_role_overprivileged": "unknown", "ml_genai_not_customer_key": "pass"}
+        "ml_guardrail_missing": "pass", "ml_agent_role_overprivileged": "unknown", "ml_genai_not_customer_key": "pass",
+        "ml_agent_session_ttl_long": "fail"}
     assert scan.resources["aws_bedrockagent_agent.support"].role_detail == "service role bedrock-agent: managed policy AdministratorAccess"
     # the service role is narrow, the action group's function role is not
     assert scan.of("aws_bedrockagent_agent.tools")["ml_agent_role_overprivileged"] == "fail"

@@ -68,6 +68,7 @@ resource "aws_bedrockagent_agent" "guarded" {
   agent_resource_role_arn     = "arn:aws:iam::123456789012:role/elsewhere"
   foundation_model            = "anthropic.claude-3-haiku-20240307-v1:0"
   customer_encryption_key_arn = "arn:aws:kms:us-east-1:123456789012:key/agent"
+  idle_session_ttl_in_seconds = 7200
   guardrail_configuration {
     guardrail_identifier = aws_bedrock_guardrail.strong.guardrail_id
     guardrail_version    = "1"
