@@ -26,8 +26,8 @@ def ml_agent_role_overprivileged(workload: MLWorkload) -> Result | None:
     role = workload.role or "its role"
     if workload.role_admin or workload.role_wildcard_data:
         grant = "full admin rights" if workload.role_admin else "wildcard data access"
-        return fail(f"agent acts as {role} with {grant}" + (f" ({workload.role_detail})" if workload.role_detail else ""),
-                    role=workload.role)
+        via = f": {workload.role_detail}" if workload.role_detail else f" through {role}"
+        return fail(f"agent can act with {grant}{via}", role=workload.role)
     if workload.role_admin is None or workload.role_wildcard_data is None:
         return unknown(f"the permissions of {role} could not be read", role=workload.role)
     return passed(f"agent role {role} has neither admin rights nor wildcard data access", role=workload.role)
