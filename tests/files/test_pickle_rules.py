@@ -189,6 +189,8 @@ TEXTS = [
     "Vendor: example\nSecond line\n",
     "V" + "x" * 5000,
     "(a) first item\n(b) second item\n",
+    "Git 1.7.12.2 Release Notes\n==========================\n",  # parses as a float, DUP, STOP, then text
+    "Good day.0.",  # a float, POP, STOP: nothing left on the stack, the unpickler fails
 ]
 
 

@@ -5,7 +5,8 @@ have no marker at all (CPython's unpickler accepts them). So, without the marker
 parsed as opcodes (``pickletools.genops``, the standard library's own reading of the format) and
 counted as a pickle only when it holds opcodes a pickle has and plain text does not:
 
-- it reaches ``STOP`` after structure (a mark, a container, a memo write, a call), or
+- it reaches ``STOP`` after structure (a mark, a container, a memo write, a call), with a value
+  on the stack as the unpickler needs, and the head ends there or goes on with another pickle, or
 - it runs out (a long or cut pickle) after enough structure, or breaks off after an import that
   already runs code (the unpickler has resolved and may have called it by then); a parse that
   breaks in the middle of the head otherwise is not a pickle.
@@ -46,12 +47,18 @@ def looks_like_pickle(head: bytes) -> bool:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return True
     evidence = 0
+    levels = [0]  # stack depth above each mark, as the unpickler keeps it
     stream = io.BytesIO(head)
     try:
         for opcode, arg, pos in pickletools.genops(stream):
             name = opcode.name
             if name == "STOP":
-                return evidence >= 1 or pos == len(head) - 1
+                if not (_apply(levels, opcode) and (evidence >= 1 or pos == len(head) - 1)):
+                    return False
+                # A pickle file ends at STOP or goes on with another pickle; text that happens to
+                # start like one ("Git 1.7 ...": a float, DUP, STOP) goes on with more text.
+                rest = head[(pos or 0) + 1 :]
+                return not rest or looks_like_pickle(rest)
             if name == "PROTO":
                 if not 0 <= int(arg) <= 5:  # type: ignore[arg-type]
                     return False
@@ -66,8 +73,37 @@ def looks_like_pickle(head: bytes) -> bool:
                 evidence += 2
             elif name in _STRUCTURE:
                 evidence += 1
+            if not _apply(levels, opcode):
+                return False  # the unpickler would fail here (stack underflow, no mark)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         if stream.tell() < len(head) or "unknown" in str(exc):
             return False  # broken in the middle (an unknown opcode, a bad argument): not a pickle
     # The head ran out before STOP: a long or cut pickle, if it had enough structure.
     return evidence >= _ENOUGH
+
+
+def _apply(levels: list[int], opcode: pickletools.OpcodeInfo) -> bool:
+    """Track the stack depth through one opcode; False when the unpickler would fail on it."""
+    before, after = opcode.stack_before, opcode.stack_after
+    if opcode.name == "MARK":
+        levels.append(0)
+    elif opcode.name == "POP":  # pops an item, or the mark itself when none is above it
+        if levels[-1]:
+            levels[-1] -= 1
+        elif len(levels) > 1:
+            levels.pop()
+        else:
+            return False
+    elif pickletools.markobject in before:  # takes everything above the topmost mark
+        if len(levels) < 2:
+            return False
+        levels.pop()
+        below = before.index(pickletools.markobject)  # items under the mark it uses (APPENDS' list)
+        if levels[-1] < below:
+            return False
+        levels[-1] += len(after) - below
+    else:
+        if levels[-1] < len(before):
+            return False
+        levels[-1] += len(after) - len(before)
+    return True
