@@ -250,3 +250,10 @@ def test_a_proto_less_pickle_stacked_after_another_is_walked() -> None:
     plain = pickle.dumps([1, 2], 4) + b"Version 1.2.3\n"  # text after a pickle stays trailing data
     scan = scan_bytes(plain)
     assert scan.code_execution is False and any("trailing" in n for n in scan.notes)
+
+
+def test_a_head_of_many_tiny_stacked_pickles_is_judged_without_recursion() -> None:
+    head = b"(t." * 1365  # 1,365 pickles of an empty tuple in 4,095 bytes
+    assert looks_like_pickle(head)
+    scan = scan_bytes(head)
+    assert scan.code_execution is False and scan.pickles == 1365

@@ -44,8 +44,21 @@ _ENOUGH = 3
 
 
 def looks_like_pickle(head: bytes) -> bool:
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return True
+    # A pickle file ends at STOP or goes on with another pickle; text that happens to start like
+    # one ("Git 1.7 ...": a float, DUP, STOP) goes on with more text.
+    while True:
+        if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+            return True
+        verdict, stop = _first_pickle(head)
+        if not verdict:
+            return False
+        if stop is None or stop + 1 >= len(head):
+            return True
+        head = head[stop + 1 :]
+
+
+def _first_pickle(head: bytes) -> tuple[bool, int | None]:
+    """Whether ``head`` starts with a pickle, and where its STOP is (None: not reached)."""
     evidence = 0
     levels = [0]  # stack depth above each mark, as the unpickler keeps it
     stream = io.BytesIO(head)
@@ -53,33 +66,29 @@ def looks_like_pickle(head: bytes) -> bool:
         for opcode, arg, pos in pickletools.genops(stream):
             name = opcode.name
             if name == "STOP":
-                if not (_apply(levels, opcode) and (evidence >= 1 or pos == len(head) - 1)):
-                    return False
-                # A pickle file ends at STOP or goes on with another pickle; text that happens to
-                # start like one ("Git 1.7 ...": a float, DUP, STOP) goes on with more text.
-                rest = head[(pos or 0) + 1 :]
-                return not rest or looks_like_pickle(rest)
+                ok = _apply(levels, opcode) and (evidence >= 1 or pos == len(head) - 1)
+                return ok, pos
             if name == "PROTO":
                 if not 0 <= int(arg) <= 5:  # type: ignore[arg-type]
-                    return False
+                    return False, None
                 evidence += 2
             elif name in ("GLOBAL", "INST"):
                 module, _, attr = str(arg).partition(" ")
                 if not (_IDENT.match(module) and _IDENT.match(attr)):
-                    return False
+                    return False, None
                 rated = judge(Import(module, attr, pos or 0, name)).severity
                 if rated is not None and rated in CODE_EXECUTION_TIERS:
-                    return True
+                    return True, None
                 evidence += 2
             elif name in _STRUCTURE:
                 evidence += 1
             if not _apply(levels, opcode):
-                return False  # the unpickler would fail here (stack underflow, no mark)
+                return False, None  # the unpickler would fail here (stack underflow, no mark)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         if stream.tell() < len(head) or "unknown" in str(exc):
-            return False  # broken in the middle (an unknown opcode, a bad argument): not a pickle
+            return False, None  # broken in the middle (an unknown opcode, a bad argument)
     # The head ran out before STOP: a long or cut pickle, if it had enough structure.
-    return evidence >= _ENOUGH
+    return evidence >= _ENOUGH, None
 
 
 def _apply(levels: list[int], opcode: pickletools.OpcodeInfo) -> bool:
