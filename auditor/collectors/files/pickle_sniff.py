@@ -57,6 +57,13 @@ def looks_like_pickle(head: bytes) -> bool:
         head = head[stop + 1 :]
 
 
+def starts_with_pickle(head: bytes) -> bool:
+    """Whether the next pickle of a stream starts here (what follows its STOP is not looked at)."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    return _first_pickle(head)[0]
+
+
 def _first_pickle(head: bytes) -> tuple[bool, int | None]:
     """Whether ``head`` starts with a pickle, and where its STOP is (None: not reached)."""
     evidence = 0

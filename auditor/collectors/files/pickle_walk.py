@@ -266,12 +266,12 @@ def walk(
 def _continues_with_pickle(reader: _Reader) -> bool:
     """Whether the bytes after a STOP are another pickle (stacked, as torch's legacy format and
     joblib write them), with or without a PROTO marker, judged as pickle_sniff judges files."""
-    from auditor.collectors.files.pickle_sniff import looks_like_pickle
+    from auditor.collectors.files.pickle_sniff import starts_with_pickle
 
     if reader.buf[reader.pos] == 0x80:
         return True
     reader.fill(4096)
-    return looks_like_pickle(bytes(reader.buf[reader.pos : reader.pos + 4096]))
+    return starts_with_pickle(bytes(reader.buf[reader.pos : reader.pos + 4096]))
 
 
 def _count_rest(reader: _Reader) -> int:
