@@ -25,6 +25,7 @@ MEMO_STRING_CAP = 65536
 MAX_MEMO_INDEX = 1 << 27
 MAX_STACK = 1 << 20
 MAX_MARKS = 1 << 16
+MAX_FRAME_VIOLATIONS = 16
 
 _IDENT = re.compile(r"^[A-Za-z_][\w.]*$")
 _UNPACK_I = struct.Struct("<i").unpack_from
@@ -307,6 +308,7 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
     # End (stream offset) of the current FRAME. CPython's unpickler reads a frame as a unit: an
     # opcode that runs past its end is read differently by different CPython versions.
     frame_end: int | None = None
+    violations = 0  # frame violations reported (capped: the first already makes the file critical)
 
     def remember(index: int, value: Any) -> None:
         nonlocal lost
@@ -580,7 +582,8 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
                 stack.append(OTHER)
         elif op == 0x95:  # FRAME
             length = _UNPACK_Q(r.take(8))[0]
-            if frame_end is not None and start < frame_end:
+            if frame_end is not None and start < frame_end and violations < MAX_FRAME_VIOLATIONS:
+                violations += 1
                 _frame_violation(r, imports, start, f"a new frame begins at offset {start} before the one ending at {frame_end}")
             frame_end = r.offset() + length if length else None
             continue
@@ -718,7 +721,8 @@ def _walk_one(r: _Reader, res: WalkResult, build_hook: BuildHook | None) -> None
         else:
             raise PickleError(f"invalid opcode 0x{op:02x} at offset {r.offset() - 1}")
         if frame_end is not None and start < frame_end <= (op_end or r.offset()):
-            if (op_end or r.offset()) > frame_end:
+            if (op_end or r.offset()) > frame_end and violations < MAX_FRAME_VIOLATIONS:
+                violations += 1
                 _frame_violation(r, imports, start, f"opcode 0x{op:02x} at offset {start} runs past the end of its "
                                                     f"frame at offset {frame_end}", frame_end)
             frame_end = None
