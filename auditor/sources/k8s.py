@@ -5,23 +5,28 @@ collectors here (``auditor.targets``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.collectors.base import Collector, require_modules
 from auditor.config import ConfigError
-from auditor.sources.common import split_multi
+from auditor.sources.common import SDK_KEYS, limits_from, split_multi
 
-CONFIG_KEYS = {"context", "contexts", "namespace", "namespaces", "kubeconfig", "page_size"}
+if TYPE_CHECKING:
+    from auditor.collectors.sdk_limits import SdkLimits
+
+CONFIG_KEYS = {"context", "contexts", "namespace", "namespaces", "kubeconfig", "page_size"} | set(SDK_KEYS)
 
 
 def build_collectors(
-    contexts: list[str], namespaces: list[str], kubeconfig: str | None, page_size: int = 500
+    contexts: list[str], namespaces: list[str], kubeconfig: str | None, page_size: int = 500,
+    limits: SdkLimits | None = None,
 ) -> list[Collector]:
     require_modules(["kubernetes"], "the k8s extra is not installed: pip install 'ml-posture-auditor[k8s]'")
     from auditor.collectors.k8s.collector import KubernetesCollector
 
     return [
-        KubernetesCollector(context=context, namespaces=namespaces, kubeconfig=kubeconfig, page_size=page_size)
+        KubernetesCollector(context=context, namespaces=namespaces, kubeconfig=kubeconfig, page_size=page_size,
+                            limits=limits)
         for context in (contexts or [None])  # type: ignore[list-item]
     ]
 
@@ -42,6 +47,7 @@ def collectors_from_config(section: dict[str, Any]) -> list[Collector]:
         as_list(section.get("namespace", section.get("namespaces"))),
         section.get("kubeconfig"),
         int(section.get("page_size", 500)),
+        limits_from(dict(section), "sources.k8s: "),
     )
     for collector in collectors:
         collector.prepare()  # type: ignore[attr-defined]

@@ -248,3 +248,27 @@ def test_kustomize_overlays_render_once_and_remote_bases_are_never_fetched(tmp_p
     (error,) = sink.errors
     assert error.path == "remote" and error.incomplete
     assert "remote resource https://github.com/example/ml-platform" in error.message and "never fetches" in error.message
+
+
+def test_an_api_server_that_never_answers_ends_at_the_read_timeout(tmp_path: Path) -> None:
+    """A listening socket that never answers: the scan ends with a collection error, not a hang."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        kubeconfig = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "auditor", "scan", "k8s", "--kubeconfig", str(kubeconfig), "--read-timeout", "0.5",
+             "--max-attempts", "1", "--no-store", "-f", "json", "--output", str(tmp_path / "r.json")],
+            capture_output=True, text=True, timeout=120,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "API server not reachable" in done.stderr and "Traceback" not in done.stderr
+    assert elapsed < 60

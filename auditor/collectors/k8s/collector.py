@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.k8s.normalize import READ_KINDS, Origin, normalize
 from auditor.resources import Provider
+
+if TYPE_CHECKING:
+    from auditor.collectors.sdk_limits import SdkLimits
 
 PLURALS = {
     "Namespace": "namespaces",
@@ -41,7 +44,6 @@ PLURALS = {
     "InferenceService": "inferenceservices",
 }
 DEFAULT_PAGE_SIZE = 500
-DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds), for every request
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -96,13 +98,17 @@ class KubernetesCollector:
         namespaces: Sequence[str] = (),
         kubeconfig: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        limits: SdkLimits | None = None,
     ) -> None:
+        from auditor.collectors.sdk_limits import DEFAULT_LIMITS
+
         self.context = context
         self.namespaces = list(namespaces)
         self.kubeconfig = kubeconfig
         self.page_size = page_size
-        self.timeout = timeout
+        self.limits = limits or DEFAULT_LIMITS
+        # every request: connect and read time-outs (--connect-timeout, --read-timeout)
+        self.timeout = (self.limits.connect_timeout, self.limits.read_timeout)
         self.cluster_name = context or "cluster"
         self._configuration: Any = None
 
@@ -128,6 +134,8 @@ class KubernetesCollector:
         except (kube_config.ConfigException, OSError, TypeError, ValueError) as exc:
             where = self.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
             raise ConfigError(f"kubeconfig {where}: {exc}") from exc
+        # connection failures and 5xx answers are retried up to --max-attempts (urllib3 under the client)
+        configuration.retries = max(0, self.limits.max_attempts - 1)
         self._configuration = configuration
 
     def scope(self) -> str:
