@@ -40,7 +40,7 @@ docs: $(VENV)/.demo-installed
 
 # Each benchmark prints its figures and records them in docs/performance.md; some install the
 # peer tools they compare against (Prowler, Checkov, modelscan...) into throwaway virtualenvs.
-BENCHES ?= aws_scan iac_scan probe report models cloud_storage estate
+BENCHES ?= aws_scan iac_scan probe report models cloud_storage estate engine estate_scale
 bench: $(VENV)/.test-installed
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
