@@ -371,11 +371,13 @@ class Scanner:
         problem = _unreadable_member(info)
         if problem is not None:
             self._error(member, problem)
-            if info.flag_bits & ~_ENCRYPTED & (_PATCHED | _STRONG) or info.compress_type not in _READABLE_COMPRESSION:
+            if info.compress_type not in _READABLE_COMPRESSION:
                 return
-            # Only the encryption bit: a loader that ignores it reads the bytes as they are, so do we.
+            # Encryption and patched-data bits on a method we can read: the bytes are read as a loader
+            # that ignores the bits reads them (a flag set only to stop scanners hides a plain payload);
+            # the member stays unknown either way, and a payload found in it is still a finding.
             info = copy.copy(info)
-            info.flag_bits &= ~_ENCRYPTED
+            info.flag_bits &= ~(_ENCRYPTED | _PATCHED | _STRONG)
         if self.scan.format == "keras" and info.filename.endswith(".weights.h5"):
             return  # weights only; the code-bearing part of a .keras file is config.json
         # A member is read up to a budget (declared size, compression ratio, member size); one that
