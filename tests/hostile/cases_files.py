@@ -180,6 +180,7 @@ INPUTS: list[HostileInput] = [
     HostileInput("environment-billion-laughs", raw("environment.yml", _laughs())),
     HostileInput("requirements-garbage", raw("requirements.txt", "\x00\xff" * 100 + "\n--index-url http://[::1\n"), named=False),
     HostileInput("poetry-lock-bad-toml", raw("poetry.lock", "[[package]\nname = \n")),
-    HostileInput("package-lock-not-json", raw("package-lock.json", "{\"packages\": "),
-                 xfail="a package-lock.json that is not JSON is passed over without a collection error (files)"),
+    HostileInput("pipfile-lock-not-json", raw("Pipfile.lock", "{\"default\": ")),
+    # npm's lock file is not a manifest the scanner reads (its packages are not PyPI's): passed over
+    HostileInput("package-lock-not-json", raw("package-lock.json", "{\"packages\": "), named=False),
 ]
