@@ -235,6 +235,9 @@ class MLWorkload(Resource):
     backing_store: str | None = Field(default=None, description="ref.id of the vector store a knowledge base writes to")
     source_buckets: list[str] = Field(default_factory=list, description="buckets a knowledge base ingests from")
     artifact_buckets: list[str] = Field(default_factory=list, description="buckets model artifacts are loaded from")
+    serves_model: str | None = Field(
+        default=None, description="ref.id of the custom model a provisioned throughput serves (its key is that model's)"
+    )
     exposure_chain: list[str] | None = Field(
         default=None,
         description="joined by auditor/linking.py: every hop from this resource to a store anyone can "

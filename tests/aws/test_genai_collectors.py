@@ -98,6 +98,10 @@ def _estate(session: boto3.Session) -> dict[str, str]:
     sagemaker = session.client("sagemaker", region_name=REGION)
     sagemaker.create_model_package_group(ModelPackageGroupName="shared-models")
     sagemaker.create_model_package_group(ModelPackageGroupName="private-models")
+    # PrivateLink for model calls, none for agents
+    ec2 = session.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.bedrock-runtime", VpcEndpointType="Interface")
     # Bedrock is "used" where it publishes metrics
     session.client("cloudwatch", region_name=REGION).put_metric_data(
         Namespace="AWS/Bedrock", MetricData=[{"MetricName": "Invocations", "Value": 1.0}])
@@ -130,6 +134,13 @@ def collected(moto_account_cm: Any) -> Iterator[tuple[CollectionSink, dict[str, 
         bedrock.add_response("get_imported_model", {
             "modelArn": model_arn, "modelName": "llama-ft", "creationTime": "2026-01-01T00:00:00Z",
             "modelDataSource": {"s3DataSource": {"s3Uri": "s3://kb-source/llama/"}}}, expected_params={"modelIdentifier": model_arn})
+        custom_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/tuned"
+        bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [
+            {"provisionedModelName": name, "provisionedModelArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/{name}",
+             "modelArn": served, "desiredModelArn": served, "foundationModelArn": served, "modelUnits": 1, "desiredModelUnits": 1,
+             "status": "InService", "creationTime": "2026-01-01T00:00:00Z", "lastModifiedTime": "2026-01-01T00:00:00Z"}
+            for name, served in (("llama-pt", model_arn), ("gone-pt", custom_arn),
+                                 ("base-pt", f"arn:aws:bedrock:{REGION}::foundation-model/anthropic.claude-v2"))]})
         agents = PartialStubber(clients.get("bedrock-agent", REGION))
         agents.add_response("list_data_sources", {"dataSourceSummaries": [
             {"knowledgeBaseId": ids["kb_id"], "dataSourceId": "ds1", "name": "docs", "status": "AVAILABLE",
@@ -209,6 +220,13 @@ def test_normalized_resources(collected) -> None:
     imported = _one(sink, MLWorkload, "llama-ft")
     assert (imported.service, imported.customer_managed_key, imported.artifact_buckets) == (
         "bedrock_imported_model", False, ["arn:aws:s3:::kb-source"])
+    assert (logging[0].private_endpoint, agent.private_endpoint) == (True, False)
+    # provisioned throughput carries the key of the model it serves; unknown where that model was not read
+    served = _one(sink, MLWorkload, "llama-pt")
+    assert (served.service, served.serves_model, served.customer_managed_key) == (
+        "bedrock_provisioned_throughput", imported.ref.id, False)
+    assert _one(sink, MLWorkload, "gone-pt").customer_managed_key is None
+    assert not [r for r in sink.resources if r.ref.name == "base-pt"]
 
 
 def test_checks_and_joined_findings(collected, judged) -> None:
@@ -235,11 +253,15 @@ def test_checks_and_joined_findings(collected, judged) -> None:
     imported = _one(sink, MLWorkload, "llama-ft")
     assert status[imported.ref.id]["ml_model_artifact_writable"] == "fail"
     assert status[imported.ref.id]["ml_genai_not_customer_key"] == "fail"
+    assert status[_one(sink, MLWorkload, "llama-pt").ref.id] == {"ml_genai_not_customer_key": "fail"}
+    assert status[_one(sink, MLWorkload, "gone-pt").ref.id] == {"ml_genai_not_customer_key": "unknown"}
+    assert status[logging.ref.id]["ml_genai_no_private_endpoint"] == "pass"
+    assert status[agent.ref.id]["ml_genai_no_private_endpoint"] == "fail"
 
 
 def test_only_allow_listed_reads(collected) -> None:
     sink, _, operations = collected
-    assert {"ListGuardrails", "GetGuardrail", "ListImportedModels", "GetImportedModel", "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListDataSources",
+    assert {"ListGuardrails", "GetGuardrail", "ListImportedModels", "GetImportedModel", "ListProvisionedModelThroughputs", "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListDataSources",
             "GetDataSource", "ListKnowledgeBases", "GetKnowledgeBase"} <= set(operations)
     allowed = allowed_operations()
     assert set(operations) <= allowed["bedrock"] | allowed["bedrock-agent"]

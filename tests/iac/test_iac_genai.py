@@ -52,11 +52,12 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     assert not scan.errors
     assert _ml(scan.of("aws_bedrockagent_agent.support")) == {
         "ml_guardrail_missing": "fail", "ml_agent_role_overprivileged": "fail", "ml_genai_not_customer_key": "fail",
-        "ml_agent_session_ttl_long": "pass"}  # the provider default, 1800 s
+        "ml_agent_session_ttl_long": "pass",  # the provider default, 1800 s
+        "ml_genai_no_private_endpoint": "fail"}  # no endpoint for bedrock-agent-runtime
     # a guardrail by reference; a role outside the project stays unknown
     assert _ml(scan.of("aws_bedrockagent_agent.guarded")) == {
         "ml_guardrail_missing": "pass", "ml_agent_role_overprivileged": "unknown", "ml_genai_not_customer_key": "pass",
-        "ml_agent_session_ttl_long": "fail"}
+        "ml_agent_session_ttl_long": "fail", "ml_genai_no_private_endpoint": "fail"}
     assert scan.resources["aws_bedrockagent_agent.support"].role_detail == "service role bedrock-agent: managed policy AdministratorAccess"
     # the service role is narrow, the action group's function role is not
     assert scan.of("aws_bedrockagent_agent.tools")["ml_agent_role_overprivileged"] == "fail"
@@ -71,8 +72,13 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     chain = scan.resources["aws_bedrockagent_knowledge_base.kb"].exposure_chain
     assert chain is not None and chain[0] == "knowledge base support-kb", chain
     assert chain[1].startswith("data source bucket kb-docs writable by anyone (ACL grants READ to AllUsers; ACL grants WRITE")
+    # model calls go through the bedrock-runtime endpoint, whatever the region
     assert _ml(scan.of("aws_bedrock_model_invocation_logging_configuration.this")) == {
-        "ml_invocation_logging_off": "pass", "ml_prompt_log_unprotected": "fail"}
+        "ml_invocation_logging_off": "pass", "ml_prompt_log_unprotected": "fail", "ml_genai_no_private_endpoint": "pass"}
+    # provisioned throughput on the custom model inherits its key; on a foundation model it is not judged
+    assert _ml(scan.of("aws_bedrock_provisioned_model_throughput.tuned")) == {"ml_genai_not_customer_key": "fail"}
+    assert scan.resources["aws_bedrock_provisioned_model_throughput.tuned"].serves_model == "aws_bedrock_custom_model.tuned"
+    assert "aws_bedrock_provisioned_model_throughput.base" not in scan.resources
     assert _ml(scan.of("aws_ecr_repository.serving")) == {"ml_registry_public": "fail", "ml_registry_scan_on_push_off": "fail"}
     assert _ml(scan.of("aws_ecr_repository.hardened")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
     # scanned through the account's registry scanning rule team-*
@@ -93,6 +99,7 @@ def test_cloudformation_bedrock_opensearch_ecr(scan_linked) -> None:
     assert not scan.errors
     agent = scan.of("template.yaml#Agent")
     assert agent["ml_guardrail_missing"] == "pass" and agent["ml_agent_role_overprivileged"] == "fail"
+    assert agent["ml_genai_no_private_endpoint"] == "pass"  # AgentEndpoint, whatever the region
     assert "s3:*" in (scan.resources["template.yaml#Agent"].role_detail or "")
     assert scan.of("template.yaml#Guard")["ml_guardrail_weak"] == "fail"
     assert _ml(scan.of("template.yaml#Collection")) == {"ml_vector_store_public": "pass", "ml_genai_not_customer_key": "pass"}

@@ -12,12 +12,37 @@ from typing import Any
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import MLWorkload, Ref
 
-PERMISSIONS = ("bedrock:GetModelInvocationLoggingConfiguration", "cloudwatch:ListMetrics", "logs:DescribeLogGroups")
+PERMISSIONS = ("bedrock:GetModelInvocationLoggingConfiguration", "cloudwatch:ListMetrics", "logs:DescribeLogGroups",
+               "ec2:DescribeVpcEndpoints")
 OPERATIONS = {
     "bedrock": frozenset({"GetModelInvocationLoggingConfiguration"}),
     "cloudwatch": frozenset({"ListMetrics"}),
     "logs": frozenset({"DescribeLogGroups"}),
+    "ec2": frozenset({"DescribeVpcEndpoints"}),
 }
+# endpoints that no longer carry traffic
+_DEAD_ENDPOINT_STATES = {"deleting", "deleted", "rejected", "failed", "expired"}
+
+
+def has_interface_endpoint(response: dict[str, Any], service_name: str) -> bool:
+    """Whether DescribeVpcEndpoints lists a live interface endpoint for ``service_name``
+    (e.g. ``com.amazonaws.us-east-1.bedrock-runtime``)."""
+    return any(
+        e.get("ServiceName") == service_name and e.get("VpcEndpointType", "Interface") == "Interface"
+        and str(e.get("State", "available")).lower() not in _DEAD_ENDPOINT_STATES
+        for e in response.get("VpcEndpoints") or []
+    )
+
+
+def private_endpoint(scan: Scan, region: str, service: str) -> bool | None:
+    """An interface VPC endpoint for Bedrock's ``service`` (bedrock-runtime, bedrock-agent-runtime)
+    exists in ``region``; None when the endpoints could not be read."""
+    name = f"com.amazonaws.{region}.{service}"
+    found, failure = scan.pages("ec2", region, "DescribeVpcEndpoints", "VpcEndpoints", incomplete=False,
+                                Filters=[{"Name": "service-name", "Values": [name]}])
+    if failure is not None:
+        return None
+    return has_interface_endpoint({"VpcEndpoints": found or []}, name)
 
 
 def logging_enabled(response: dict[str, Any]) -> bool:
@@ -40,10 +65,11 @@ def log_targets(logging_response: dict[str, Any], account: str, region: str) -> 
 
 def normalize_bedrock_logging(
     logging_response: dict[str, Any] | None, in_use: bool | None, account: str, region: str,
-    log_group_key: bool | None = None,
+    log_group_key: bool | None = None, runtime_endpoint: bool | None = None,
 ) -> MLWorkload:
     """``log_group_key``: the log group is encrypted with a KMS key (None: no log group, or unreadable).
-    Log buckets are judged by joining with the scan's Bucket (``auditor/linking_genai.py``)."""
+    Log buckets are judged by joining with the scan's Bucket (``auditor/linking_genai.py``).
+    ``runtime_endpoint``: the region has an interface VPC endpoint for bedrock-runtime."""
     targets = None if logging_response is None else log_targets(logging_response, account, region)
     has_bucket = bool(targets) and any(t.startswith("arn:aws:s3:::") for t in targets or [])
     return MLWorkload(
@@ -61,6 +87,7 @@ def normalize_bedrock_logging(
         service="bedrock",
         log_targets=targets,
         log_customer_key=False if log_group_key is False else (True if log_group_key and not has_bucket else None),
+        private_endpoint=runtime_endpoint,
     )
 
 
@@ -86,7 +113,8 @@ class BedrockCollection:
             found, failure = scan.call("logs", region, "DescribeLogGroups", resource=group, logGroupNamePrefix=group)
             match = [g for g in (found or {}).get("logGroups") or [] if g.get("logGroupName") == group]
             key = None if failure is not None or not match else bool(match[0].get("kmsKeyId"))
-        scan.sink.add(normalize_bedrock_logging(response, in_use, scan.account, region, key))
+        endpoint = private_endpoint(scan, region, "bedrock-runtime")
+        scan.sink.add(normalize_bedrock_logging(response, in_use, scan.account, region, key, endpoint))
 
     def finish(self) -> None:
         pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.collectors.aws.bedrock import private_endpoint
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import Guardrail, MLWorkload, Ref
 
@@ -17,6 +18,7 @@ PERMISSIONS = (
     "bedrock:GetCustomModel",
     "bedrock:ListImportedModels",
     "bedrock:GetImportedModel",
+    "bedrock:ListProvisionedModelThroughputs",
     "bedrock:ListAgents",
     "bedrock:GetAgent",
     "bedrock:ListAgentKnowledgeBases",
@@ -24,14 +26,16 @@ PERMISSIONS = (
     "bedrock:GetKnowledgeBase",
     "bedrock:ListDataSources",
     "bedrock:GetDataSource",
+    "ec2:DescribeVpcEndpoints",
 )
 OPERATIONS = {
     "bedrock": frozenset({"ListGuardrails", "GetGuardrail", "ListCustomModels", "GetCustomModel", "ListImportedModels",
-                          "GetImportedModel"}),
+                          "GetImportedModel", "ListProvisionedModelThroughputs"}),
     "bedrock-agent": frozenset({
         "ListAgents", "GetAgent", "ListAgentKnowledgeBases", "ListKnowledgeBases", "GetKnowledgeBase",
         "ListDataSources", "GetDataSource",
     }),
+    "ec2": frozenset({"DescribeVpcEndpoints"}),
 }
 
 _FILTERS = {"PROMPT_ATTACK": "prompt_attack", "HATE": "hate", "INSULTS": "insults", "SEXUAL": "sexual",
@@ -89,8 +93,29 @@ def normalize_imported_model(detail: dict[str, Any], account: str, region: str) 
     )
 
 
-def normalize_agent(agent: dict[str, Any], knowledge_bases: list[str] | None, account: str, region: str) -> MLWorkload:
-    """``knowledge_bases``: ARNs of the knowledge bases the agent uses (None if not readable)."""
+def normalize_provisioned_throughput(summary: dict[str, Any], model: MLWorkload | None, account: str,
+                                     region: str) -> MLWorkload:
+    """Provisioned throughput serving a custom or imported model: its weights are that model's, so is
+    its key (``model`` None: the model could not be read, the key is unknown)."""
+    return MLWorkload(
+        ref=_ref(account, region, str(summary["provisionedModelArn"]), str(summary.get("provisionedModelName"))),
+        workload_type="custom_model",
+        service="bedrock_provisioned_throughput",
+        serves_model=str(summary.get("modelArn")),
+        customer_managed_key=None if model is None else model.customer_managed_key,
+        kms_key=None if model is None else model.kms_key,
+    )
+
+
+def serves_custom_model(summary: dict[str, Any]) -> bool:
+    """Provisioned throughput on a foundation model holds no customer weights; on a custom or imported one it does."""
+    return any(part in str(summary.get("modelArn")) for part in (":custom-model/", ":imported-model/"))
+
+
+def normalize_agent(agent: dict[str, Any], knowledge_bases: list[str] | None, account: str, region: str,
+                    runtime_endpoint: bool | None = None) -> MLWorkload:
+    """``knowledge_bases``: ARNs of the knowledge bases the agent uses (None if not readable);
+    ``runtime_endpoint``: the region has an interface VPC endpoint for bedrock-agent-runtime."""
     guard = agent.get("guardrailConfiguration") or {}
     kms = agent.get("customerEncryptionKeyArn")
     return MLWorkload(
@@ -104,6 +129,7 @@ def normalize_agent(agent: dict[str, Any], knowledge_bases: list[str] | None, ac
         kms_key=kms,
         idle_session_ttl=int(agent.get("idleSessionTTLInSeconds") or DEFAULT_IDLE_TTL),
         knowledge_bases=knowledge_bases or [],
+        private_endpoint=runtime_endpoint,
     )
 
 
@@ -155,18 +181,26 @@ class BedrockGenAICollection:
                                         guardrailIdentifier=g["id"])
             if failure is None:
                 scan.sink.add(normalize_guardrail(detail, scan.account, region))
+        read: dict[str, MLWorkload] = {}
         models, _ = scan.pages("bedrock", region, "ListCustomModels", "modelSummaries", incomplete=False)
         for m in models or []:
             detail, failure = scan.call("bedrock", region, "GetCustomModel", resource=str(m["modelArn"]),
                                         modelIdentifier=m["modelArn"])
             if failure is None:
-                scan.sink.add(normalize_custom_model(detail, scan.account, region))
+                read[str(m["modelArn"])] = normalize_custom_model(detail, scan.account, region)
         imported, _ = scan.pages("bedrock", region, "ListImportedModels", "modelSummaries", incomplete=False)
         for m in imported or []:
             detail, failure = scan.call("bedrock", region, "GetImportedModel", resource=str(m["modelArn"]),
                                         modelIdentifier=m["modelArn"])
             if failure is None:
-                scan.sink.add(normalize_imported_model(detail, scan.account, region))
+                read[str(m["modelArn"])] = normalize_imported_model(detail, scan.account, region)
+        for workload in read.values():
+            scan.sink.add(workload)
+        throughputs, _ = scan.pages("bedrock", region, "ListProvisionedModelThroughputs", "provisionedModelSummaries",
+                                    incomplete=False)
+        for t in throughputs or []:
+            if serves_custom_model(t):
+                scan.sink.add(normalize_provisioned_throughput(t, read.get(str(t["modelArn"])), scan.account, region))
 
     def _agents(self, region: str) -> None:
         scan = self.scan
@@ -181,6 +215,7 @@ class BedrockGenAICollection:
             kb_arns[kb_id] = str(kb["knowledgeBaseArn"])
             scan.sink.add(normalize_knowledge_base(kb, self._sources(region, kb_id), scan.account, region))
         agents, _ = scan.pages("bedrock-agent", region, "ListAgents", "agentSummaries", incomplete=False)
+        endpoint = private_endpoint(scan, region, "bedrock-agent-runtime") if agents else None
         for summary in agents or []:
             agent_id = str(summary["agentId"])
             detail, failure = scan.call("bedrock-agent", region, "GetAgent", resource=agent_id, agentId=agent_id)
@@ -190,7 +225,7 @@ class BedrockGenAICollection:
                                  incomplete=False, agentId=agent_id, agentVersion="DRAFT")
             arns = [kb_arns.get(str(u["knowledgeBaseId"]), f"arn:aws:bedrock:{region}:{scan.account}:knowledge-base/{u['knowledgeBaseId']}")
                     for u in used or []]
-            scan.sink.add(normalize_agent(detail["agent"], arns, scan.account, region))
+            scan.sink.add(normalize_agent(detail["agent"], arns, scan.account, region, endpoint))
 
     def _sources(self, region: str, kb_id: str) -> list[dict[str, Any]] | None:
         scan = self.scan

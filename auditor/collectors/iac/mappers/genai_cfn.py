@@ -158,6 +158,10 @@ def _lambda(res: IacResource) -> list[IacResource]:
     return [replace(res, type="aws_lambda_function", attrs={"function_name": res.attrs.get("FunctionName"), "role": res.attrs.get("Role")})]
 
 
+def _vpc_endpoint(res: IacResource) -> list[IacResource]:
+    return [replace(res, type="aws_vpc_endpoint", attrs={"service_name": res.attrs.get("ServiceName")})]
+
+
 TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::Bedrock::Guardrail": _guardrail,
     "AWS::Bedrock::Agent": _agent,
@@ -168,6 +172,7 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::ECR::Repository": _ecr,
     "AWS::Lambda::Function": _lambda,
     "AWS::SageMaker::ModelPackageGroup": _model_package_group,
+    "AWS::EC2::VPCEndpoint": _vpc_endpoint,
 }
 
 

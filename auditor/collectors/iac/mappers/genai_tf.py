@@ -29,7 +29,7 @@ from auditor.collectors.iac.mappers.common import (
     targets,
 )
 from auditor.collectors.iac.model import IacResource
-from auditor.collectors.iac.values import OWN_ACCOUNT, Unknown
+from auditor.collectors.iac.values import OWN_ACCOUNT, UNKNOWN_TEXT, Unknown
 from auditor.resources import Cloud, Guardrail, MLWorkload, RegistryRepository, Resource
 
 _BEDROCK_STRENGTH = {"NONE": "none", "LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
@@ -139,6 +139,7 @@ class GenAITerraform(ByType):
                 idle_session_ttl=ttl if isinstance(ttl, int) else (1800 if ttl is None else None),
                 knowledge_bases=kbs.get(agent.address, []),
                 action_roles=action_roles.get(agent.address, []),
+                private_endpoint=self._interface_endpoint("bedrock-agent-runtime"),
             ))
         return out
 
@@ -201,7 +202,7 @@ class GenAITerraform(ByType):
         return out
 
     def custom_models(self) -> list[Resource]:
-        out: list[Resource] = []
+        out: list[MLWorkload] = []
         for m in self.of("aws_bedrock_custom_model"):
             a = m.attrs
             kms = a.get("custom_model_kms_key_id")
@@ -211,7 +212,38 @@ class GenAITerraform(ByType):
                 customer_managed_key=is_set(kms), kms_key=as_str(kms),
                 role=self._pointer(a.get("role_arn"), "aws_iam_role", "name"),
             ))
+        return [*out, *self._provisioned_throughputs({w.ref.id: w for w in out})]
+
+    def _provisioned_throughputs(self, models: dict[str, MLWorkload]) -> list[Resource]:
+        """Provisioned throughput serving a custom model carries that model's weights, so its key."""
+        out: list[Resource] = []
+        for t in self.of("aws_bedrock_provisioned_model_throughput"):
+            a = t.attrs
+            served = self._pointer(a.get("model_arn"), "aws_bedrock_custom_model", "custom_model_name")
+            model = models.get(served or "")
+            if model is None and not any(part in str(served) for part in (":custom-model/", ":imported-model/")):
+                continue  # a foundation model: no customer weights
+            out.append(MLWorkload(
+                ref=make_ref(t, Cloud.AWS, a.get("provisioned_model_name")), tags=_tags(a), ignores=t.ignores,
+                workload_type="custom_model", service="bedrock_provisioned_throughput", serves_model=served,
+                customer_managed_key=None if model is None else model.customer_managed_key,
+                kms_key=None if model is None else model.kms_key,
+            ))
         return out
+
+    def _interface_endpoint(self, service: str) -> bool | None:
+        """The project declares a VPC endpoint for Bedrock's ``service`` (bedrock-runtime,
+        bedrock-agent-runtime); None when an endpoint's service name is not known offline."""
+        verdicts: list[bool | None] = []
+        for e in self.of("aws_vpc_endpoint"):
+            name = e.attrs.get("service_name")
+            text = name.partial if isinstance(name, Unknown) else name
+            last = text.rsplit(".", 1)[-1] if isinstance(text, str) and "." in text else UNKNOWN_TEXT
+            if UNKNOWN_TEXT not in last:  # the region may be unknown, the service must not be
+                verdicts.append(last == service)
+            else:
+                verdicts.append(None)
+        return True if True in verdicts else (None if None in verdicts else False)
 
     def invocation_logging(self) -> list[Resource]:
         out: list[Resource] = []
@@ -233,6 +265,7 @@ class GenAITerraform(ByType):
                 ref=make_ref(cfg, Cloud.AWS, "bedrock-invocation-logging"), ignores=cfg.ignores,
                 workload_type="bedrock_logging", service="bedrock", invocation_logging=on, in_use=True,
                 log_targets=targets_, log_customer_key=self._log_keys(targets_) if on else None,
+                private_endpoint=self._interface_endpoint("bedrock-runtime"),
             ))
         return out
 

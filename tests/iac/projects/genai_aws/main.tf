@@ -152,6 +152,34 @@ resource "aws_bedrock_custom_model" "tuned" {
   }
 }
 
+# Provisioned throughput serves the custom model: it carries the model's (missing) customer key
+resource "aws_bedrock_provisioned_model_throughput" "tuned" {
+  provisioned_model_name = "tuned-pt"
+  model_arn              = aws_bedrock_custom_model.tuned.custom_model_arn
+  model_units            = 1
+}
+
+# On a foundation model there are no customer weights: not judged for a key
+resource "aws_bedrock_provisioned_model_throughput" "base" {
+  provisioned_model_name = "base-pt"
+  model_arn              = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+  model_units            = 1
+}
+
+data "aws_region" "current" {}
+
+# PrivateLink for model calls (the region is known only at plan time); none for agents
+resource "aws_vpc_endpoint" "bedrock_runtime" {
+  vpc_id            = "vpc-0123456789abcdef0"
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.bedrock-runtime"
+  vpc_endpoint_type = "Interface"
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id       = "vpc-0123456789abcdef0"
+  service_name = "com.amazonaws.us-east-1.s3"
+}
+
 resource "aws_cloudwatch_log_group" "prompts" {
   name = "bedrock-prompts"
 }
