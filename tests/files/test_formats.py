@@ -130,3 +130,27 @@ def test_legacy_torch_tar_is_read_as_torch_load_reads_it(tmp_path: Path) -> None
     assert (found["legacy.tar"].format, found["legacy.tar"].code_execution) == ("pytorch_tar", True)
     assert (found["clean.tar"].format, found["clean.tar"].code_execution, found["clean.tar"].scan_error) == ("pytorch_tar", False, None)
     assert "sources.tar" not in found and "backup.tar.gz" not in found
+
+
+def test_hdf5_keras_lambda_is_read_in_a_bounded_child(tmp_path: Path) -> None:
+    """libhdf5 can loop on corrupted files: the attribute is read by a child process with a time
+    limit, and a Lambda layer in a legacy Keras .h5 model_config is still found."""
+    import json as _json
+
+    import h5py
+
+    from auditor.collectors.files import models as model_scanner
+
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAAAAAA", None, None]}}]}}
+    path = tmp_path / "model.h5"
+    with h5py.File(path, "w") as h5:
+        h5.attrs["model_config"] = _json.dumps(config)
+    (tmp_path / "not-hdf5.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\xff" * 512)
+    sink = CollectionSink()
+    FilesCollector([str(tmp_path)]).collect(sink)
+    found = {r.ref.name: r for r in sink.resources if isinstance(r, ModelArtifact)}
+    assert found["model.h5"].code_execution is True
+    assert any("Lambda" in i.reference for i in found["model.h5"].findings)
+    assert found["not-hdf5.h5"].code_execution is None and "HDF5" in (found["not-hdf5.h5"].scan_error or "")
+    assert model_scanner.HDF5_TIMEOUT > 0

@@ -16,7 +16,9 @@ import io
 import itertools
 import json
 import lzma
+import os
 import re
+import shutil
 import struct
 import zipfile
 import zlib
@@ -462,18 +464,11 @@ class Scanner:
     def _hdf5(self, f: IO[bytes], where: str) -> None:
         if not where:
             self.scan.format = "keras_h5"
-        try:
-            import h5py
-        except ImportError:
-            raise ScanError("HDF5 file: the h5py package is not installed, its Keras configuration was not read") from None
-        with h5py.File(f, "r") as h5:
-            config = h5.attrs.get("model_config")
-            if config is None:
-                self.scan.notes.append("HDF5 file without a Keras model_config attribute")
-                return
-            if isinstance(config, bytes):
-                config = config.decode("utf-8")
-            self._keras_config(str(config).encode(), where or "model_config")
+        config = _hdf5_model_config(f)
+        if config is None:
+            self.scan.notes.append("HDF5 file without a Keras model_config attribute")
+            return
+        self._keras_config(config, where or "model_config")
 
     def _keras_config(self, data: bytes, where: str, *, complete: bool = True) -> None:
         self.scan.model_content = True
@@ -615,6 +610,50 @@ def describe_failure(exc: BaseException) -> str:
                         ValueError, struct.error)):
         return text
     return f"unexpected {type(exc).__name__}: {text}"
+
+
+# libhdf5 can loop forever on some corrupted files (found by the fuzz test), and no in-process
+# limit stops C code: the attribute is read by h5py in a child process with a time and memory cap.
+HDF5_TIMEOUT = 30.0
+_HDF5_MEMORY = 2 << 30
+_HDF5_READER = f"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({_HDF5_MEMORY}, {_HDF5_MEMORY}))
+import h5py
+with h5py.File(sys.argv[1], "r") as h5:
+    config = h5.attrs.get("model_config")
+if config is None:
+    sys.exit(3)
+sys.stdout.buffer.write(config if isinstance(config, bytes) else str(config).encode("utf-8"))
+"""
+
+
+def _hdf5_model_config(f: IO[bytes]) -> bytes | None:
+    """The ``model_config`` attribute of an HDF5 file, or None when it has none."""
+    import importlib.util
+    import subprocess
+    import sys
+    import tempfile
+
+    if importlib.util.find_spec("h5py") is None:
+        raise ScanError("HDF5 file: the h5py package is not installed, its Keras configuration was not read")
+    name = getattr(f, "name", None)
+    with tempfile.TemporaryDirectory(prefix="auditor-h5-") as tmp:
+        if not isinstance(name, str) or not os.path.isfile(name):
+            name = os.path.join(tmp, "member.h5")  # a member of an archive: copied, already size-bounded
+            with open(name, "wb") as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+        try:
+            done = subprocess.run([sys.executable, "-c", _HDF5_READER, name], capture_output=True,
+                                  timeout=HDF5_TIMEOUT, stdin=subprocess.DEVNULL, check=False)
+        except subprocess.TimeoutExpired:
+            raise ScanError(f"HDF5 file not read within {HDF5_TIMEOUT:.0f} s (libhdf5 loops on some corrupted files)") from None
+    if done.returncode == 3:
+        return None
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ScanError(f"HDF5 file not readable: {lines[-1][:200] if lines else f'reader exited {done.returncode}'}")
+    return done.stdout
 
 
 def _unreadable_member(info: zipfile.ZipInfo) -> str | None:
