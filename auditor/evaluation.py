@@ -141,12 +141,19 @@ def linked(resources: Iterable[Resource]) -> Iterator[Resource]:
             return iter(of_kinds(tuple(sorted(kinds))))
         return (r for r in resources if r.kind in kinds)
 
-    # Buckets and roles are most of an estate: keep only those a workload's pointers name.
-    bulky = frozenset({"Bucket", "Role"})
-    needed = list(read(LINKED_KINDS - bulky))
+    from auditor.linking_genai import needs_linking
+
+    # Hold only what a join can use: the network joins start from probed services, the
+    # generative-AI joins from workloads with pointers, and of the buckets and roles (most of an
+    # estate) only those a workload names.
+    services = list(read(frozenset({"Service"})))
+    network = frozenset({"Instance", "FirewallRule", "ClusterExposure"}) if services else frozenset()
+    needed = [*services, *read(network), *(w for w in read(frozenset({"MLWorkload"})) if needs_linking(w))]
     pointers = _pointers(needed)
-    if pointers:
-        needed += [r for r in read(LINKED_KINDS & bulky) if _named(r, pointers)]
+    if pointers:  # what the workloads point at: buckets, roles, vector stores
+        have = {(r.kind, r.ref.id) for r in needed}
+        named = read(frozenset({"Bucket", "Role", "MLWorkload"}))
+        needed += [r for r in named if _named(r, pointers) and (r.kind, r.ref.id) not in have]
     original = {(r.kind, r.ref.id): r for r in needed}
     joined = {
         (r.kind, r.ref.id): r for r in (link(needed) if needed else []) if original.get((r.kind, r.ref.id)) is not r

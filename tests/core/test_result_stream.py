@@ -109,6 +109,10 @@ def test_a_streamed_inventory_is_linked_like_a_list(tmp_path: Path) -> None:
                    invocation_logging=True, log_targets=["s3://logs/prefix"]),
         Role(ref=ref(role, "serve"), is_admin=False, wildcard_data_access=False, policy_documents=[
             {"Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::models/*"]}]}]),
+        MLWorkload(ref=ref("arn:aws:bedrock:us-east-1:1:knowledge-base/kb", "kb"), workload_type="knowledge_base",
+                   backing_store="arn:aws:aoss:us-east-1:1:collection/vec"),
+        MLWorkload(ref=ref("arn:aws:aoss:us-east-1:1:collection/vec", "vec"), workload_type="vector_store",
+                   public_access=True),
         Bucket(ref=ref("arn:aws:s3:::models", "models"), public_write=False, public_read=False),
         Bucket(ref=ref("arn:aws:s3:::logs", "logs"), public_read=True, public_via="policy"),
         *(_bucket(i, False) for i in range(20)),
@@ -120,3 +124,5 @@ def test_a_streamed_inventory_is_linked_like_a_list(tmp_path: Path) -> None:
     assert streamed == as_list
     model = next(r for r in linked(InventoryFileResources(path)) if r.ref.name == "m1")
     assert model.exposure_chain and "artifact bucket models" in model.exposure_chain[-1]  # type: ignore[attr-defined]
+    kb = next(r for r in linked(InventoryFileResources(path)) if r.ref.name == "kb")
+    assert kb.exposure_chain  # type: ignore[attr-defined]  # through the vector store, which needs no link itself
