@@ -6,8 +6,8 @@
   write, or whose backing vector store is public, gets an ``exposure_chain`` naming every hop.
 - Swapped model: a workload whose model artifacts load from a bucket that anyone, or its own
   role, can write gets an ``exposure_chain`` (workload, role, grant, bucket).
-- Prompt logs: the Bedrock log bucket's public access and key decide ``log_public`` and
-  ``log_customer_key``.
+- Prompt logs: the log bucket's public access and key (Bedrock invocation logs, SageMaker data
+  capture, Azure diagnostic settings) decide ``log_public`` and ``log_customer_key``.
 
 Pointers (``role``, ``source_buckets``, ``backing_store``, ``artifact_buckets``, ``log_targets``)
 are resource ids: ARNs in a live scan, Terraform addresses in IaC. A pointer to something the scan
@@ -46,7 +46,7 @@ class _Index:
 def needs_linking(resource: Resource) -> bool:
     return isinstance(resource, MLWorkload) and bool(
         resource.role or resource.action_roles or resource.source_buckets or resource.backing_store or resource.artifact_buckets
-        or (resource.workload_type == "bedrock_logging" and resource.log_targets)
+        or (resource.invocation_logging is True and resource.log_targets)
     )
 
 
@@ -69,7 +69,7 @@ def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
         update["exposure_chain"] = _retrieval_chain(w, index)
     elif w.artifact_buckets:
         update["exposure_chain"] = _artifact_chain(w, role, index)
-    if w.workload_type == "bedrock_logging" and w.log_targets:
+    if w.invocation_logging is True and w.log_targets:
         update.update(_log_protection(w, index))
     return w.model_copy(update=update) if update else w
 
@@ -170,7 +170,9 @@ def _log_protection(w: MLWorkload, index: _Index) -> dict[str, object]:
     elif every_target_is_a_bucket and all(b.public_read is False for b in found):
         out["log_public"] = False
     keys = [None if b.encryption is None else b.encryption == "customer_managed" for b in found]
-    if False in keys:
+    if w.log_customer_key is True:
+        pass  # the logs carry their own key (SageMaker data capture KmsKeyId), whatever the bucket's default
+    elif False in keys:
         out["log_customer_key"] = False
     elif every_target_is_a_bucket and all(keys):
         out["log_customer_key"] = True

@@ -193,6 +193,7 @@ class MLWorkload(Resource):
         "agent",
         "knowledge_base",
         "vector_store",
+        "feature_store",
     ]
     customer_managed_key: bool | None = None
     kms_key: str | None = None

@@ -12,14 +12,16 @@ from ._common import KEYED_TYPES, label
 @check(
     id="ml_genai_not_customer_key",
     severity=Severity.MEDIUM,
-    title="Generative-AI model, agent or vector store not encrypted with a customer-managed key",
-    description="A custom or imported model, an agent, a knowledge base, a vector store (OpenSearch "
-    "Serverless collection, Vertex AI index, AI Search service) or a generative-AI account is encrypted "
-    "only with a provider-managed key: fine-tuned weights, agent sessions and embedded documents cannot "
-    "be revoked or their use audited through a key you own.",
+    title="Generative-AI model, agent, vector or feature store not encrypted with a customer-managed key",
+    description="A custom or imported model (or the provisioned throughput serving it), an agent, a knowledge "
+    "base, a vector store (OpenSearch Serverless collection, Vertex AI index, AI Search service), a feature "
+    "online store (SageMaker feature group, Vertex AI feature online store) or a generative-AI account is "
+    "encrypted only with a provider-managed key: fine-tuned weights, agent sessions, embedded documents and "
+    "served features cannot be revoked or their use audited through a key you own.",
     remediation="AWS: create custom models, agents and knowledge bases with a KMS key "
     "(customerEncryptionKeyArn / customModelKmsKeyId) and give the OpenSearch Serverless collection an "
-    "encryption policy with a KmsARN. GCP: set encryption_spec on Vertex AI indexes and endpoints. "
+    "encryption policy with a KmsARN; give SageMaker feature groups an online-store KmsKeyId. GCP: set "
+    "encryption_spec on Vertex AI indexes, endpoints, datasets and feature online stores. "
     "Azure: configure customer-managed keys (Key Vault) on the AI services account and AI Search service.",
     references=(
         "https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-custom-job.html",

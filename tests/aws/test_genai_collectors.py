@@ -20,6 +20,8 @@ from auditor.collectors.aws.iam import IamCollection
 from auditor.collectors.aws.opensearch_serverless import OpenSearchServerlessCollection
 from auditor.collectors.aws.runtime import Clients, Scan, Tasks
 from auditor.collectors.aws.s3 import S3Collection
+from auditor.collectors.aws.sagemaker import SageMakerCollection
+from auditor.collectors.aws.sagemaker_features import FeatureStoreCollection
 from auditor.collectors.aws.sagemaker_registry import ModelRegistryCollection
 from auditor.collectors.base import CollectionSink
 from auditor.engine import Engine
@@ -98,6 +100,16 @@ def _estate(session: boto3.Session) -> dict[str, str]:
     sagemaker = session.client("sagemaker", region_name=REGION)
     sagemaker.create_model_package_group(ModelPackageGroupName="shared-models")
     sagemaker.create_model_package_group(ModelPackageGroupName="private-models")
+    # data capture of an endpoint is a prompt log: here into the private, SSE-S3 prompt-logs bucket
+    sagemaker.create_model(ModelName="chat", ExecutionRoleArn=role, PrimaryContainer={"Image": "chat:1"})
+    variant = [{"VariantName": "main", "ModelName": "chat", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]
+    sagemaker.create_endpoint_config(EndpointConfigName="chat-capture", ProductionVariants=variant, DataCaptureConfig={
+        "EnableCapture": True, "InitialSamplingPercentage": 100, "DestinationS3Uri": "s3://prompt-logs/capture",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]})
+    sagemaker.create_endpoint_config(EndpointConfigName="chat-keyed-capture", ProductionVariants=variant, DataCaptureConfig={
+        "EnableCapture": True, "InitialSamplingPercentage": 100, "DestinationS3Uri": "s3://prompt-logs/capture",
+        "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/capture", "CaptureOptions": [{"CaptureMode": "Input"}]})
+    sagemaker.create_endpoint_config(EndpointConfigName="chat-plain", ProductionVariants=variant)
     # PrivateLink for model calls, none for agents
     ec2 = session.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -157,6 +169,19 @@ def collected(moto_account_cm: Any) -> Iterator[tuple[CollectionSink, dict[str, 
             expected_params={"ModelPackageGroupName": "shared-models"})
         registry.add_client_error("get_model_package_group_policy", service_error_code="ValidationException",
                                   service_message="Cannot find resource policy", expected_params={"ModelPackageGroupName": "private-models"})
+        # moto keeps no online-store configuration and cannot list feature groups
+        features = [("customers", {"EnableOnlineStore": True}),
+                    ("customers-keyed", {"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/fs"}}),
+                    ("history", None)]
+        registry.add_response("list_feature_groups", {"FeatureGroupSummaries": [
+            {"FeatureGroupName": name, "FeatureGroupArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:feature-group/{name}",
+             "CreationTime": "2026-01-01T00:00:00Z"} for name, _ in features]})
+        for name, online in features:
+            registry.add_response("describe_feature_group", {
+                "FeatureGroupName": name, "FeatureGroupArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:feature-group/{name}",
+                "RecordIdentifierFeatureName": "id", "EventTimeFeatureName": "ts",
+                "FeatureDefinitions": [{"FeatureName": "id", "FeatureType": "String"}], "CreationTime": "2026-01-01T00:00:00Z",
+                "NextToken": "", **({"OnlineStoreConfig": online} if online else {})}, expected_params={"FeatureGroupName": name})
         operations: list[str] = []
         for client in (bedrock.client, agents.client):
             # first, so calls the Stubber answers are recorded too
@@ -168,7 +193,8 @@ def collected(moto_account_cm: Any) -> Iterator[tuple[CollectionSink, dict[str, 
         scan = Scan(clients=clients, sink=sink, tasks=tasks, account=ACCOUNT, regions=[REGION], home_region=REGION)
         collections = [S3Collection(scan), IamCollection(scan), BedrockCollection(scan, [REGION]),
                        BedrockGenAICollection(scan, [REGION]), OpenSearchServerlessCollection(scan, [REGION]),
-                       EcrCollection(scan, [REGION]), ModelRegistryCollection(scan)]
+                       EcrCollection(scan, [REGION]), ModelRegistryCollection(scan), SageMakerCollection(scan),
+                       FeatureStoreCollection(scan)]
         for c in collections:
             c.start()
         tasks.wait()
@@ -227,6 +253,11 @@ def test_normalized_resources(collected) -> None:
         "bedrock_provisioned_throughput", imported.ref.id, False)
     assert _one(sink, MLWorkload, "gone-pt").customer_managed_key is None
     assert not [r for r in sink.resources if r.ref.name == "base-pt"]
+    capture = _one(sink, MLWorkload, "chat-capture")
+    assert (capture.invocation_logging, capture.log_targets, capture.log_customer_key) == (True, ["arn:aws:s3:::prompt-logs"], None)
+    assert _one(sink, MLWorkload, "chat-keyed-capture").log_customer_key is True
+    assert (_one(sink, MLWorkload, "chat-plain").invocation_logging, _one(sink, MLWorkload, "customers").workload_type) == (
+        False, "feature_store")
 
 
 def test_checks_and_joined_findings(collected, judged) -> None:
@@ -256,6 +287,16 @@ def test_checks_and_joined_findings(collected, judged) -> None:
     assert status[_one(sink, MLWorkload, "llama-pt").ref.id] == {"ml_genai_not_customer_key": "fail"}
     assert status[_one(sink, MLWorkload, "gone-pt").ref.id] == {"ml_genai_not_customer_key": "unknown"}
     assert status[logging.ref.id]["ml_genai_no_private_endpoint"] == "pass"
+    # data capture into the same private, SSE-S3 bucket: unprotected unless the capture has its own key;
+    # the endpoint configuration's own key verdict does not change
+    assert status[_one(sink, MLWorkload, "chat-capture").ref.id] == {
+        "ml_endpoint_not_customer_key": "fail", "ml_prompt_log_unprotected": "fail"}
+    assert status[_one(sink, MLWorkload, "chat-keyed-capture").ref.id] == {
+        "ml_endpoint_not_customer_key": "fail", "ml_prompt_log_unprotected": "pass"}
+    assert status[_one(sink, MLWorkload, "chat-plain").ref.id] == {"ml_endpoint_not_customer_key": "fail"}
+    assert status[_one(sink, MLWorkload, "customers").ref.id] == {"ml_genai_not_customer_key": "fail"}
+    assert status[_one(sink, MLWorkload, "customers-keyed").ref.id] == {"ml_genai_not_customer_key": "pass"}
+    assert not [r for r in sink.resources if r.ref.name == "history"]
     assert status[agent.ref.id]["ml_genai_no_private_endpoint"] == "fail"
 
 

@@ -92,6 +92,20 @@ def test_bedrock_agent_knowledge_base_and_ecr(scan_linked) -> None:
     chain = scan.resources["aws_sagemaker_model.swap"].exposure_chain
     assert chain is not None and chain[:2] == ["model swap", "role model-serve"] and chain[2].startswith("s3:PutObject on ")
     assert chain[3] == "artifact bucket serving-models"
+    # data capture is a prompt log, judged where it lands; the endpoint key verdict is unchanged
+    assert _ml(scan.of("aws_sagemaker_endpoint_configuration.capture_public")) == {
+        "ml_endpoint_not_customer_key": "fail", "ml_prompt_log_unprotected": "fail"}
+    assert "kb-docs" in (scan.resources["aws_sagemaker_endpoint_configuration.capture_public"].log_detail or "")
+    assert _ml(scan.of("aws_sagemaker_endpoint_configuration.capture_keyed")) == {
+        "ml_endpoint_not_customer_key": "pass", "ml_prompt_log_unprotected": "pass"}
+    # a private bucket with the default SSE-S3 encryption and no capture key
+    assert _ml(scan.of("aws_sagemaker_endpoint_configuration.capture_plain")) == {
+        "ml_endpoint_not_customer_key": "fail", "ml_prompt_log_unprotected": "fail"}
+    assert _ml(scan.of("aws_sagemaker_endpoint_configuration.capture_off")) == {"ml_endpoint_not_customer_key": "fail"}
+    # feature online stores: their key; an offline-only group has no online store to judge
+    assert _ml(scan.of("aws_sagemaker_feature_group.plain")) == {"ml_genai_not_customer_key": "fail"}
+    assert _ml(scan.of("aws_sagemaker_feature_group.keyed")) == {"ml_genai_not_customer_key": "pass"}
+    assert "aws_sagemaker_feature_group.offline_only" not in scan.resources
 
 
 def test_cloudformation_bedrock_opensearch_ecr(scan_linked) -> None:
@@ -108,6 +122,11 @@ def test_cloudformation_bedrock_opensearch_ecr(scan_linked) -> None:
     repo = scan.resources["template.yaml#Repo"]
     assert repo.foreign_accounts == ["210987654321"]
     assert _ml(scan.of("template.yaml#Repo")) == {"ml_registry_public": "pass", "ml_registry_scan_on_push_off": "pass"}
+    # captured requests land in the Docs bucket, which has only the default SSE-S3 key
+    capture = scan.resources["template.yaml#CaptureConfig"]
+    assert capture.log_targets == ["template.yaml#Docs"], capture.log_targets
+    assert _ml(scan.of("template.yaml#CaptureConfig")) == {"ml_endpoint_not_customer_key": "pass", "ml_prompt_log_unprotected": "fail"}
+    assert _ml(scan.of("template.yaml#Features")) == {"ml_genai_not_customer_key": "pass"}
 
 
 def test_azure_openai_search_and_registry(scan_linked) -> None:

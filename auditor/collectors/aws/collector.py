@@ -21,6 +21,7 @@ from auditor.collectors.aws import (
     opensearch_serverless,
     s3,
     sagemaker,
+    sagemaker_features,
     sagemaker_registry,
 )
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 SERVICE_MODULES = (
     s3, iam, sagemaker, bedrock, ec2, kms, cloudtrail, eks, bedrock_genai, opensearch_serverless, ecr, sagemaker_registry,
+    sagemaker_features,
 )
 STS_OPERATIONS = {"sts": frozenset({"GetCallerIdentity"})}
 STS_PERMISSIONS = ("sts:GetCallerIdentity",)
@@ -155,6 +157,7 @@ class AwsCollector:
             opensearch_serverless.OpenSearchServerlessCollection(scan, self._service_regions("opensearchserverless", regions)),
             ecr.EcrCollection(scan, self._service_regions("ecr", regions)),
             sagemaker_registry.ModelRegistryCollection(sagemaker_scan),
+            sagemaker_features.FeatureStoreCollection(sagemaker_scan),
         ]
         for collection in collections:
             collection.start()

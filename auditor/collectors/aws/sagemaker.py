@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from auditor.analysis.prompt_capture import capture_fields
 from auditor.analysis.secrets import find_secrets
 from auditor.collectors.aws.runtime import Scan
 from auditor.resources import MLWorkload, Notebook, Ref, SecretHit
@@ -107,11 +108,16 @@ def model_artifact_buckets(desc: dict[str, Any]) -> list[str]:
 
 def normalize_endpoint_config(desc: dict[str, Any], account: str, region: str) -> MLWorkload:
     kms = desc.get("KmsKeyId")
+    capture = desc.get("DataCaptureConfig")
+    # data capture is on by default once configured (EnableCapture defaults to true)
+    logs = capture_fields(bool(capture.get("EnableCapture", True)), capture.get("DestinationS3Uri"), capture.get("KmsKeyId")) \
+        if isinstance(capture, dict) and capture else capture_fields(False, None, None)
     return MLWorkload(
         ref=_ref(account, region, str(desc["EndpointConfigArn"]), str(desc["EndpointConfigName"])),
         workload_type="endpoint_config",
         customer_managed_key=bool(kms),
         kms_key=kms,
+        **logs,
     )
 
 

@@ -325,7 +325,8 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
         "name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation",
         "execution_role_arn": "ExecutionRoleArn", "primary_container": "PrimaryContainer", "container": "Containers",
     }),
-    "AWS::SageMaker::EndpointConfig": _simple("aws_sagemaker_endpoint_configuration", {"name": "EndpointConfigName", "kms_key_arn": "KmsKeyId"}),
+    "AWS::SageMaker::EndpointConfig": _simple("aws_sagemaker_endpoint_configuration", {
+        "name": "EndpointConfigName", "kms_key_arn": "KmsKeyId", "data_capture_config": "DataCaptureConfig"}),
     "AWS::SageMaker::Domain": _studio_domain,
     "AWS::SageMaker::UserProfile": _studio_profile,
     "AWS::SageMaker::App": _studio_app,

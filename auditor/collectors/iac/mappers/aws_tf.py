@@ -576,7 +576,7 @@ class AwsTerraform(ByType):
 
     def ml_workloads(self) -> list[Resource]:
         out: list[Resource] = []
-        from auditor.collectors.iac.mappers.genai_tf import sagemaker_model_pointers
+        from auditor.collectors.iac.mappers.genai_tf import sagemaker_capture_fields, sagemaker_model_pointers
 
         for m in self.of("aws_sagemaker_model"):
             role, artifact_buckets = sagemaker_model_pointers(self, m.attrs)  # joined in auditor/linking_genai.py
@@ -601,6 +601,7 @@ class AwsTerraform(ByType):
                     workload_type="endpoint_config",
                     customer_managed_key=is_set(kms),
                     kms_key=as_str(kms),
+                    **sagemaker_capture_fields(self, c.attrs),  # joined with the bucket in auditor/linking_genai.py
                 )
             )
         for d in self.of("aws_sagemaker_domain"):

@@ -162,6 +162,17 @@ def _vpc_endpoint(res: IacResource) -> list[IacResource]:
     return [replace(res, type="aws_vpc_endpoint", attrs={"service_name": res.attrs.get("ServiceName")})]
 
 
+def _feature_group(res: IacResource) -> list[IacResource]:
+    online = res.attrs.get("OnlineStoreConfig")
+    security = _get(online, "SecurityConfig")
+    security_block: Any = security if isinstance(security, Unknown) else (
+        [{"kms_key_id": security.get("KmsKeyId")}] if isinstance(security, dict) else [])
+    block: Any = online if isinstance(online, Unknown) else (
+        [{"enable_online_store": _get(online, "EnableOnlineStore"), "security_config": security_block}] if online is not None else [])
+    return [replace(res, type="aws_sagemaker_feature_group", attrs={
+        "feature_group_name": res.attrs.get("FeatureGroupName"), "online_store_config": block, "tags": _tags(res.attrs)})]
+
+
 TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::Bedrock::Guardrail": _guardrail,
     "AWS::Bedrock::Agent": _agent,
@@ -173,6 +184,7 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
     "AWS::Lambda::Function": _lambda,
     "AWS::SageMaker::ModelPackageGroup": _model_package_group,
     "AWS::EC2::VPCEndpoint": _vpc_endpoint,
+    "AWS::SageMaker::FeatureGroup": _feature_group,
 }
 
 

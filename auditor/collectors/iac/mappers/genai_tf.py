@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.analysis import genai_policy
+from auditor.analysis.prompt_capture import capture_fields
 from auditor.collectors.iac.mappers.common import (
     ByType,
     as_bool,
@@ -61,7 +62,7 @@ def _policy_json(value: Any) -> Any:
 class GenAITerraform(ByType):
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [self.guardrails, self.agents, self.knowledge_bases, self.custom_models, self.invocation_logging,
-                self.collections, self.ecr_repositories, self.model_package_groups, self.azure_accounts, self.azure_rai_policies,
+                self.collections, self.ecr_repositories, self.model_package_groups, self.feature_groups, self.azure_accounts, self.azure_rai_policies,
                 self.azure_search, self.azure_registries, self.vertex, self.artifact_registries]
 
     def map(self) -> list[Resource]:
@@ -228,6 +229,27 @@ class GenAITerraform(ByType):
                 workload_type="custom_model", service="bedrock_provisioned_throughput", serves_model=served,
                 customer_managed_key=None if model is None else model.customer_managed_key,
                 kms_key=None if model is None else model.kms_key,
+            ))
+        return out
+
+    def feature_groups(self) -> list[Resource]:
+        """SageMaker feature groups with an online store, and that store's key."""
+        out: list[Resource] = []
+        for g in self.of("aws_sagemaker_feature_group"):
+            a = g.attrs
+            online = first(a.get("online_store_config"))
+            if online is None:
+                continue
+            enabled = None if isinstance(online, Unknown) else as_bool(online.get("enable_online_store"), default=False)
+            if enabled is False:
+                continue
+            security = None if isinstance(online, Unknown) else first(online.get("security_config"))
+            kms = security.get("kms_key_id") if isinstance(security, dict) else None
+            out.append(MLWorkload(
+                ref=make_ref(g, Cloud.AWS, a.get("feature_group_name")), tags=_tags(a), ignores=g.ignores,
+                workload_type="feature_store", service="sagemaker_feature_group",
+                customer_managed_key=None if isinstance(online, Unknown) or isinstance(security, Unknown) else is_set(kms),
+                kms_key=as_str(kms),
             ))
         return out
 
@@ -615,6 +637,26 @@ def sagemaker_model_pointers(mapper: ByType, attrs: dict[str, Any]) -> tuple[str
         if bucket:
             buckets.append(bucket)
     return role, list(dict.fromkeys(buckets))
+
+
+def sagemaker_capture_fields(mapper: ByType, attrs: dict[str, Any]) -> dict[str, Any]:
+    """The prompt-log fields of an endpoint configuration's data capture (Terraform
+    ``data_capture_config``, or CloudFormation's ``DataCaptureConfig`` kept as it is)."""
+    block = first(attrs.get("data_capture_config"))
+    if block is None:
+        return capture_fields(False, None, None)
+    if isinstance(block, Unknown):
+        return capture_fields(None, None, None)
+    enabled = as_bool(block.get("enable_capture", block.get("EnableCapture")), default=True)
+    destination = block.get("destination_s3_uri", block.get("DestinationS3Uri"))
+    pointers = GenAITerraform([])
+    pointers.by_type = mapper.by_type
+    bucket = pointers._bucket_pointer(destination) if destination is not None else None
+    kms = block.get("kms_key_id", block.get("KmsKeyId"))
+    fields = capture_fields(enabled, bucket, "set" if is_set(kms) else None)
+    if enabled and is_set(kms) is None:
+        fields["log_customer_key"] = None
+    return fields
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -322,3 +322,115 @@ resource "aws_sagemaker_model_package_group_policy" "partner" {
     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::210987654321:root" }, Action = "sagemaker:DescribeModelPackage", Resource = "*" }
   ] })
 }
+
+# Data capture keeps every request and response: a prompt log, judged where it lands
+resource "aws_sagemaker_endpoint_configuration" "capture_public" {
+  name = "capture-public"
+  production_variants {
+    variant_name = "main"
+    model_name   = aws_sagemaker_model.swap.name
+  }
+  data_capture_config {
+    initial_sampling_percentage = 100
+    destination_s3_uri          = "s3://kb-docs/capture"
+    capture_options {
+      capture_mode = "InputAndOutput"
+    }
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "capture_keyed" {
+  name        = "capture-keyed"
+  kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/endpoint"
+  production_variants {
+    variant_name = "main"
+    model_name   = aws_sagemaker_model.swap.name
+  }
+  data_capture_config {
+    enable_capture              = true
+    initial_sampling_percentage = 10
+    destination_s3_uri          = "s3://${aws_s3_bucket.models.bucket}/capture"
+    kms_key_id                  = "arn:aws:kms:us-east-1:123456789012:key/capture"
+    capture_options {
+      capture_mode = "Input"
+    }
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "capture_plain" {
+  name = "capture-plain"
+  production_variants {
+    variant_name = "main"
+    model_name   = aws_sagemaker_model.swap.name
+  }
+  data_capture_config {
+    initial_sampling_percentage = 10
+    destination_s3_uri          = "s3://${aws_s3_bucket.models.bucket}/capture"
+    capture_options {
+      capture_mode = "Output"
+    }
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "capture_off" {
+  name = "capture-off"
+  production_variants {
+    variant_name = "main"
+    model_name   = aws_sagemaker_model.swap.name
+  }
+  data_capture_config {
+    enable_capture              = false
+    initial_sampling_percentage = 10
+    destination_s3_uri          = "s3://kb-docs/capture"
+    capture_options {
+      capture_mode = "Input"
+    }
+  }
+}
+
+resource "aws_sagemaker_feature_group" "plain" {
+  feature_group_name             = "customers"
+  record_identifier_feature_name = "id"
+  event_time_feature_name        = "ts"
+  role_arn                       = aws_iam_role.serve.arn
+  feature_definition {
+    feature_name = "id"
+    feature_type = "String"
+  }
+  online_store_config {
+    enable_online_store = true
+  }
+}
+
+resource "aws_sagemaker_feature_group" "keyed" {
+  feature_group_name             = "customers-keyed"
+  record_identifier_feature_name = "id"
+  event_time_feature_name        = "ts"
+  role_arn                       = aws_iam_role.serve.arn
+  feature_definition {
+    feature_name = "id"
+    feature_type = "String"
+  }
+  online_store_config {
+    enable_online_store = true
+    security_config {
+      kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/features"
+    }
+  }
+}
+
+resource "aws_sagemaker_feature_group" "offline_only" {
+  feature_group_name             = "history"
+  record_identifier_feature_name = "id"
+  event_time_feature_name        = "ts"
+  role_arn                       = aws_iam_role.serve.arn
+  feature_definition {
+    feature_name = "id"
+    feature_type = "String"
+  }
+  offline_store_config {
+    s3_storage_config {
+      s3_uri = "s3://${aws_s3_bucket.models.bucket}/features"
+    }
+  }
+}
