@@ -194,6 +194,7 @@ class MLWorkload(Resource):
         "knowledge_base",
         "vector_store",
         "feature_store",
+        "dataset",
     ]
     customer_managed_key: bool | None = None
     kms_key: str | None = None

@@ -6,7 +6,7 @@ from auditor.resources import MLWorkload
 
 ACCOUNT_TYPES = ("ai_account", "ai_deployment")
 STORE_TYPES = ("knowledge_base", "vector_store")
-KEYED_TYPES = ("ai_account", "custom_model", "agent", "knowledge_base", "vector_store", "feature_store")
+KEYED_TYPES = ("ai_account", "custom_model", "agent", "knowledge_base", "vector_store", "feature_store", "dataset")
 GUARDED_TYPES = ("agent", "ai_deployment")
 
 _LABELS = {
@@ -17,6 +17,7 @@ _LABELS = {
     "knowledge_base": "knowledge base",
     "vector_store": "vector store",
     "feature_store": "feature store",
+    "dataset": "dataset",
     "endpoint": "endpoint",
     "model": "model",
 }

@@ -57,6 +57,9 @@ class ProjectSpec:
     index_endpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Vector Search endpoints
     indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Vector Search indexes
     repositories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Artifact Registry
+    datasets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> Vertex AI datasets
+    feature_online_stores: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> feature online stores
+    featurestores: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> legacy featurestores
     repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> IAM policy
 
 
@@ -399,7 +402,9 @@ class FakeGcp:
         r("GET", r"/v1/projects/([^/]+)/locations/([^/]+)/endpoints", lambda m, q, b: self._page(
             self._project(m[1]).endpoints.get(m[2], []), "endpoints", q))
         r("GET", r"/v1/projects/([^/]+)/locations/-/clusters", self._clusters)
-        for kind, key in (("indexEndpoints", "index_endpoints"), ("indexes", "indexes"), ("repositories", "repositories")):
+        for kind, key in (("indexEndpoints", "index_endpoints"), ("indexes", "indexes"), ("repositories", "repositories"),
+                          ("datasets", "datasets"), ("featureOnlineStores", "feature_online_stores"),
+                          ("featurestores", "featurestores")):
             r("GET", rf"/v1/projects/([^/]+)/locations/([^/]+)/{kind}", lambda m, q, b, kind=kind, key=key: self._page(
                 getattr(self._project(m[1]), key).get(m[2], []), kind, q))
         r("GET", r"/v1/(projects/([^/]+)/locations/[^/]+/repositories/[^/]+):getIamPolicy", lambda m, q, b: copy.deepcopy(

@@ -38,6 +38,16 @@ def genai_project() -> ProjectSpec:
             {"name": f"{LOC}/repositories/serving", "format": "DOCKER"},
             {"name": f"{LOC}/repositories/private", "format": "DOCKER", "kmsKeyName": f"{LOC}/keyRings/r/cryptoKeys/k"},
         ]},
+        datasets={"us-central1": [
+            {"name": f"{LOC}/datasets/20", "displayName": "support-chats"},
+            {"name": f"{LOC}/datasets/21", "displayName": "claims", "encryptionSpec": {"kmsKeyName": f"{LOC}/keyRings/r/cryptoKeys/k"}},
+        ]},
+        feature_online_stores={"us-central1": [
+            {"name": f"{LOC}/featureOnlineStores/profiles", "bigtable": {}},
+            {"name": f"{LOC}/featureOnlineStores/keyed-profiles", "optimized": {},
+             "encryptionSpec": {"kmsKeyName": f"{LOC}/keyRings/r/cryptoKeys/k"}},
+        ]},
+        featurestores={"us-central1": [{"name": f"{LOC}/featurestores/legacy", "onlineServingConfig": {"fixedNodeCount": 1}}]},
         repository_policies={f"{LOC}/repositories/serving": {"bindings": [
             {"role": "roles/artifactregistry.reader", "members": ["allUsers", "serviceAccount:ci@genai-prod.iam.gserviceaccount.com"]}]}},
     )
@@ -63,3 +73,11 @@ def test_vector_search_and_artifact_registry(monkeypatch: Any) -> None:
     assert status[("ml_vector_store_public", "1")] == "fail" and status[("ml_vector_store_public", "2")] == "pass"
     assert status[("ml_vector_store_public", "10")] == "fail"
     assert status[("ml_registry_public", "serving")] == "fail" and status[("ml_registry_public", "private")] == "pass"
+    # datasets and feature stores: judged for their key
+    assert (res["support-chats"].workload_type, res["profiles"].service, res["legacy"].service) == (
+        "dataset", "vertex_feature_online_store", "vertex_featurestore")
+    assert res["claims"].kms_key == f"{LOC}/keyRings/r/cryptoKeys/k"
+    assert status[("ml_genai_not_customer_key", "20")] == "fail" and status[("ml_genai_not_customer_key", "21")] == "pass"
+    assert status[("ml_genai_not_customer_key", "profiles")] == "fail"
+    assert status[("ml_genai_not_customer_key", "keyed-profiles")] == "pass"
+    assert status[("ml_genai_not_customer_key", "legacy")] == "fail"

@@ -158,3 +158,9 @@ def test_vertex_endpoints_vector_search_and_artifact_registry(scan_linked) -> No
     # an index is as exposed as the endpoint it is deployed to
     assert scan.of("google_vertex_ai_index.docs")["ml_vector_store_public"] == "fail"
     assert scan.of("google_artifact_registry_repository.serving")["ml_registry_public"] == "fail"
+    # datasets and feature stores: their key only
+    assert _ml(scan.of("google_vertex_ai_dataset.chats")) == {"ml_genai_not_customer_key": "fail"}
+    assert _ml(scan.of("google_vertex_ai_dataset.claims")) == {"ml_genai_not_customer_key": "pass"}
+    assert _ml(scan.of("google_vertex_ai_feature_online_store.profiles")) == {"ml_genai_not_customer_key": "fail"}
+    assert _ml(scan.of("google_vertex_ai_featurestore.legacy")) == {"ml_genai_not_customer_key": "pass"}
+    assert scan.resources["google_vertex_ai_dataset.chats"].ref.name == "support-chats"

@@ -64,6 +64,11 @@ ALLOWED_OPERATIONS: dict[str, Operation] = {
     "aiplatform:endpoints.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/endpoints"),
     "aiplatform:indexEndpoints.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/indexEndpoints"),
     "aiplatform:indexes.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/indexes"),
+    "aiplatform:datasets.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/datasets"),
+    "aiplatform:featureOnlineStores.list": Operation(
+        "aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/featureOnlineStores"
+    ),
+    "aiplatform:featurestores.list": Operation("aiplatform", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/featurestores"),
     "artifactregistry:repositories.list": Operation(
         "artifactregistry", "GET", rf"/v1/projects/{_SEG}/locations/{_SEG}/repositories"
     ),

@@ -1,5 +1,6 @@
-"""Vertex AI Vector Search (index endpoints and the indexes deployed to them) and Artifact
-Registry repositories (public through IAM), per region; normalized here, read with ``GcpApi``."""
+"""Vertex AI Vector Search (index endpoints and the indexes deployed to them), Vertex AI datasets
+and feature stores (their CMEK), and Artifact Registry repositories (public through IAM), per
+region; normalized here, read with ``GcpApi``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from auditor.resources import MLWorkload, Ref, RegistryRepository
 PERMISSIONS = (
     "aiplatform.indexEndpoints.list",
     "aiplatform.indexes.list",
+    "aiplatform.datasets.list",
+    "aiplatform.featureOnlineStores.list",
+    "aiplatform.featurestores.list",
     "artifactregistry.repositories.list",
     "artifactregistry.repositories.getIamPolicy",
 )
@@ -63,6 +67,24 @@ def index(project: str, item: Mapping[str, Any], endpoints: Mapping[str, bool]) 
     )
 
 
+# collection path -> (list key, workload type, service): stores of training data and features
+KEYED_STORES = {
+    "datasets": ("datasets", "dataset", "vertex_dataset"),
+    "featureOnlineStores": ("featureOnlineStores", "feature_store", "vertex_feature_online_store"),
+    "featurestores": ("featurestores", "feature_store", "vertex_featurestore"),
+}
+
+
+def keyed_store(project: str, item: Mapping[str, Any], workload_type: str, service: str) -> MLWorkload:
+    """A Vertex AI dataset, feature online store or (legacy) featurestore: judged for its CMEK."""
+    kms = (item.get("encryptionSpec") or {}).get("kmsKeyName")
+    return MLWorkload(
+        ref=_ref(project, "aiplatform", item), tags=_labels(item),
+        workload_type=workload_type, service=service,  # type: ignore[arg-type]
+        customer_managed_key=bool(kms), kms_key=kms,
+    )
+
+
 def artifact_repository(project: str, item: Mapping[str, Any], policy: Mapping[str, Any] | None) -> RegistryRepository:
     """``policy``: the repository's IAM policy (None if unreadable)."""
     grants = [f"{m} {b.get('role')}" for b in (policy or {}).get("bindings") or [] for m in b.get("members") or []
@@ -92,6 +114,13 @@ def collect_region(api: Any, project: str, region: str, sink: CollectionSink, gu
         api.pages("aiplatform:indexes.list", f"{base}/indexes", "indexes", region=region)))
     for item in indexes or []:
         sink.add(index(project, item, exposure if endpoints is not None else {}))
+    used = bool(endpoints or indexes)
+    for path, (key, workload_type, service) in KEYED_STORES.items():
+        stores = guard(sink, project, f"aiplatform:{path}.list", lambda p=path, k=key: list(
+            api.pages(f"aiplatform:{p}.list", f"{base}/{p}", k, region=region)))
+        for item in stores or []:
+            sink.add(keyed_store(project, item, workload_type, service))
+        used = used or bool(stores)
     repos = guard(sink, project, "artifactregistry:repositories.list", lambda: list(
         api.pages("artifactregistry:repositories.list", f"{base}/repositories", "repositories")))
     for item in repos or []:
@@ -99,4 +128,4 @@ def collect_region(api: Any, project: str, region: str, sink: CollectionSink, gu
         policy = guard(sink, project, "artifactregistry:repositories.getIamPolicy", lambda n=name: api.call(
             "artifactregistry:repositories.getIamPolicy", f"/v1/{n}:getIamPolicy"), resource=name)
         sink.add(artifact_repository(project, item, policy))
-    return bool(endpoints or indexes)
+    return used

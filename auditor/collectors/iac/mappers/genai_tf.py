@@ -63,7 +63,7 @@ class GenAITerraform(ByType):
     def steps(self) -> list[Callable[[], list[Resource]]]:
         return [self.guardrails, self.agents, self.knowledge_bases, self.custom_models, self.invocation_logging,
                 self.collections, self.ecr_repositories, self.model_package_groups, self.feature_groups, self.azure_accounts, self.azure_rai_policies,
-                self.azure_search, self.azure_registries, self.vertex, self.artifact_registries]
+                self.azure_search, self.azure_registries, self.vertex, self.vertex_keyed_stores, self.artifact_registries]
 
     def map(self) -> list[Resource]:
         return [res for step in self.steps() for res in step()]
@@ -594,6 +594,25 @@ class GenAITerraform(ByType):
                 public_access=public, public_via="deployed to a public index endpoint" if public else None,
                 customer_managed_key=None if isinstance(kms, Unknown) else is_set(kms_name), kms_key=as_str(kms_name),
             ))
+        return out
+
+    def vertex_keyed_stores(self) -> list[Resource]:
+        """Vertex AI datasets and feature stores, judged for their CMEK (encryption_spec)."""
+        out: list[Resource] = []
+        for rtype, workload_type, service in (
+            ("google_vertex_ai_dataset", "dataset", "vertex_dataset"),
+            ("google_vertex_ai_feature_online_store", "feature_store", "vertex_feature_online_store"),
+            ("google_vertex_ai_featurestore", "feature_store", "vertex_featurestore"),
+        ):
+            for res in self.of(rtype):
+                a = res.attrs
+                spec = first(a.get("encryption_spec"))
+                kms_name = spec.get("kms_key_name") if isinstance(spec, dict) else None
+                out.append(MLWorkload(
+                    ref=make_ref(res, Cloud.GCP, a.get("display_name") or a.get("name")), tags=_tags(a, "labels"),
+                    ignores=res.ignores, workload_type=workload_type, service=service,  # type: ignore[arg-type]
+                    customer_managed_key=None if isinstance(spec, Unknown) else is_set(kms_name), kms_key=as_str(kms_name),
+                ))
         return out
 
     def artifact_registries(self) -> list[Resource]:

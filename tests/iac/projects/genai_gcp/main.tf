@@ -56,3 +56,36 @@ resource "google_artifact_registry_repository_iam_member" "public" {
   role       = "roles/artifactregistry.reader"
   member     = "allUsers"
 }
+
+# Training data and served features: judged for their customer-managed key
+resource "google_vertex_ai_dataset" "chats" {
+  display_name        = "support-chats"
+  metadata_schema_uri = "gs://google-cloud-aiplatform/schema/dataset/metadata/text_1.0.0.yaml"
+  region              = "us-central1"
+}
+
+resource "google_vertex_ai_dataset" "claims" {
+  display_name        = "claims"
+  metadata_schema_uri = "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml"
+  region              = "us-central1"
+  encryption_spec {
+    kms_key_name = "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"
+  }
+}
+
+resource "google_vertex_ai_feature_online_store" "profiles" {
+  name   = "profiles"
+  region = "us-central1"
+  optimized {}
+}
+
+resource "google_vertex_ai_featurestore" "legacy" {
+  name   = "legacy"
+  region = "us-central1"
+  online_serving_config {
+    fixed_node_count = 1
+  }
+  encryption_spec {
+    kms_key_name = "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"
+  }
+}
