@@ -33,6 +33,8 @@ class _Index:
             if isinstance(r, Bucket) and r.scope != "container":
                 for key in (r.ref.id, r.ref.name, f"arn:aws:s3:::{r.ref.name}"):
                     self.buckets.setdefault(key, r)
+                if r.ref.cloud == "azure":  # ARM ids are case-insensitive (diagnostic settings often differ)
+                    self.buckets.setdefault(r.ref.id.lower(), r)
             elif isinstance(r, Role):
                 self.roles.setdefault(r.ref.id, r)
             elif isinstance(r, MLWorkload):
@@ -40,7 +42,8 @@ class _Index:
 
     def bucket(self, pointer: str) -> Bucket | None:
         name = pointer.removeprefix("s3://").split("/", 1)[0] if pointer.startswith("s3://") else pointer
-        return self.buckets.get(pointer) or self.buckets.get(name)
+        return self.buckets.get(pointer) or self.buckets.get(name) or (
+            self.buckets.get(pointer.lower()) if pointer.startswith("/subscriptions/") else None)
 
 
 def needs_linking(resource: Resource) -> bool:

@@ -8,12 +8,21 @@ from typing import Any
 
 import pytest
 import trustme
-from fake_arm import FakeArm, StaticTokenCredential, SubscriptionSpec
+from fake_arm import (
+    FakeArm,
+    StaticTokenCredential,
+    SubscriptionSpec,
+    account_json,
+    blob_service_json,
+    container_json,
+    encryption_json,
+)
 
 from auditor.collectors.azure import AzureCollector
 from auditor.collectors.azure.arm import operation_for
 from auditor.collectors.base import CollectionSink
 from auditor.engine import Engine
+from auditor.linking import link
 from auditor.registry import Registry
 from auditor.resources import Guardrail, MLWorkload, RegistryRepository
 
@@ -21,6 +30,21 @@ SUB = "0d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"
 OPENAI = f"{RG}/providers/Microsoft.CognitiveServices/accounts/chat-openai"
 LOCKED = f"{RG}/providers/Microsoft.CognitiveServices/accounts/locked-ai"
+LOGGED = f"{RG}/providers/Microsoft.CognitiveServices/accounts/logged-ai"
+LEAKY = f"{RG}/providers/Microsoft.CognitiveServices/accounts/leaky-ai"
+# where prompt logs land: a private storage account with a customer key, and a public one
+VAULT = "https://kv-ai.vault.azure.net/"
+PRIVATE_LOGS = account_json(SUB, "rg-ai", "aipromptlogs", "swedencentral", {
+    "allowBlobPublicAccess": False, "supportsHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2",
+    "encryption": encryption_json(VAULT)})
+PUBLIC_LOGS = account_json(SUB, "rg-ai", "aiopenlogs", "swedencentral", {
+    "allowBlobPublicAccess": True, "supportsHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2",
+    "encryption": encryption_json()})
+
+
+def _to_storage(rid: str, account_id: str) -> list[dict[str, Any]]:
+    return [{"id": f"{rid}/providers/Microsoft.Insights/diagnosticSettings/prompts", "name": "prompts",
+             "properties": {"storageAccountId": account_id, "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}]
 
 
 def ai_subscription() -> SubscriptionSpec:
@@ -37,7 +61,13 @@ def ai_subscription() -> SubscriptionSpec:
                 "encryption": {"keySource": "Microsoft.KeyVault", "keyVaultProperties": {
                     "keyName": "cmk-ai", "keyVaultUri": "https://kv-ai.vault.azure.net/"}},
                 "privateEndpointConnections": [{"id": f"{LOCKED}/privateEndpointConnections/pe"}]}),
+            account(LOGGED, "OpenAI", {"publicNetworkAccess": "Disabled", "disableLocalAuth": True}),
+            account(LEAKY, "OpenAI", {"publicNetworkAccess": "Disabled", "disableLocalAuth": True}),
         ],
+        storage_accounts=[PRIVATE_LOGS, PUBLIC_LOGS],
+        blob_services={a["id"]: blob_service_json(a["id"], False, False) for a in (PRIVATE_LOGS, PUBLIC_LOGS)},
+        containers={PRIVATE_LOGS["id"]: [container_json(PRIVATE_LOGS["id"], "insights-logs-requestresponse", "None")],
+                    PUBLIC_LOGS["id"]: [container_json(PUBLIC_LOGS["id"], "insights-logs-requestresponse", "Container")]},
         cognitive_deployments={OPENAI: [
             {"id": f"{OPENAI}/deployments/gpt-4o", "name": "gpt-4o", "type": "Microsoft.CognitiveServices/accounts/deployments",
              "properties": {"model": {"format": "OpenAI", "name": "gpt-4o"}, "raiPolicyName": "lenient"}},
@@ -54,7 +84,10 @@ def ai_subscription() -> SubscriptionSpec:
         cognitive_diagnostics={LOCKED: [
             {"id": f"{LOCKED}/providers/Microsoft.Insights/diagnosticSettings/prompts", "name": "prompts",
              "properties": {"workspaceId": f"/subscriptions/{SUB}/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law",
-                            "logs": [{"category": "RequestResponse", "enabled": True}]}}]},
+                            "logs": [{"category": "RequestResponse", "enabled": True}]}}],
+            # ARM ids are case-insensitive: diagnostic settings often spell the storage account id differently
+            LOGGED: _to_storage(LOGGED, PRIVATE_LOGS["id"].replace("/resourceGroups/", "/resourcegroups/")),
+            LEAKY: _to_storage(LEAKY, PUBLIC_LOGS["id"])},
         search_services=[
             {"id": f"{RG}/providers/Microsoft.Search/searchServices/rag", "name": "rag", "type": "Microsoft.Search/searchServices",
              "location": "swedencentral", "properties": {"publicNetworkAccess": "enabled", "disableLocalAuth": False,
@@ -98,7 +131,7 @@ def test_normalized(collected) -> None:
     assert res["mlmodels"].public is True
     # every request was a GET on the allow-list, paging included
     assert [(r.method, r.path) for r in fake.requests if operation_for(r.method, r.path) is None] == []
-    assert sink.api_calls["arm:cognitiveDeployments.list"] == 3  # two accounts; one has two pages
+    assert sink.api_calls["arm:cognitiveDeployments.list"] == 5  # four accounts; one has two pages
 
 
 def test_judged(collected) -> None:
@@ -114,3 +147,18 @@ def test_judged(collected) -> None:
     assert status[("ml_guardrail_missing", "gpt-4o")] == "pass"
     assert status[("ml_vector_store_public", "rag")] == "fail"
     assert status[("ml_registry_public", "mlmodels")] == "fail"
+
+
+def test_prompt_logs_joined_with_storage_accounts(collected) -> None:
+    sink, _ = collected
+    resources = link(sink.resources)
+    status = {(f.check_id, f.resource_id.rsplit("/", 1)[-1]): f.status.value
+              for f in Engine(Registry.default(entry_points=False)).evaluate(resources)}
+    # private, customer-keyed storage account in the scan: decided
+    assert status[("ml_prompt_log_unprotected", "logged-ai")] == "pass"
+    # a container anyone can read
+    assert status[("ml_prompt_log_unprotected", "leaky-ai")] == "fail"
+    leaky = next(r for r in resources if r.ref.name == "leaky-ai")
+    assert "aiopenlogs" in (leaky.log_detail or "")
+    # a Log Analytics workspace is not a storage account of the scan: still unknown
+    assert status[("ml_prompt_log_unprotected", "locked-ai")] == "unknown"

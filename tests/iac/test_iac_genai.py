@@ -145,6 +145,11 @@ def test_azure_openai_search_and_registry(scan_linked) -> None:
     assert _ml(scan.of("azurerm_search_service.rag")) == {
         "ml_vector_store_public": "fail", "ml_genai_local_auth": "fail", "ml_genai_not_customer_key": "fail"}
     assert scan.of("azurerm_container_registry.models")["ml_registry_public"] == "fail"
+    # diagnostic settings into storage accounts of the scan decide the prompt-log verdict
+    assert scan.resources["azurerm_cognitive_account.logged_private"].log_targets == ["azurerm_storage_account.prompt_logs"]
+    assert scan.of("azurerm_cognitive_account.logged_private")["ml_prompt_log_unprotected"] == "pass"
+    assert scan.of("azurerm_cognitive_account.logged_public")["ml_prompt_log_unprotected"] == "fail"
+    assert "openlogs" in (scan.resources["azurerm_cognitive_account.logged_public"].log_detail or "")
 
 
 def test_vertex_endpoints_vector_search_and_artifact_registry(scan_linked) -> None:

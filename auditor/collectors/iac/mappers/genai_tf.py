@@ -431,9 +431,18 @@ class GenAITerraform(ByType):
     def _diagnostics(self) -> dict[str, list[str]]:
         """Diagnostic settings per target address, with where they send logs."""
         out: dict[str, list[str]] = {}
+        declared = {r.address for rs in self.by_type.values() for r in rs}
+
+        def destination(value: Any, setting: str) -> str:
+            # a reference to a declared storage account / workspace keeps its address, so linking joins it
+            if isinstance(value, str):
+                return value
+            refs = sorted(r for r in value.refs if r in declared) if isinstance(value, Unknown) else []
+            return refs[0] if refs else setting
+
         for d in self.of("azurerm_monitor_diagnostic_setting"):
             target = d.attrs.get("target_resource_id")
-            dest = [str(d.attrs[k]) if isinstance(d.attrs.get(k), str) else d.address
+            dest = [destination(d.attrs[k], d.address)
                     for k in ("storage_account_id", "log_analytics_workspace_id", "eventhub_authorization_rule_id")
                     if d.attrs.get(k) is not None]
             logs = blocks(d.attrs.get("enabled_log")) or []
