@@ -178,12 +178,14 @@ def _pointers(resources: Sequence[Resource]) -> set[str]:
         for name in ("action_roles", "source_buckets", "artifact_buckets", "log_targets"):
             out.update(str(v) for v in getattr(w, name, None) or ())
     out |= {p.removeprefix("s3://").split("/", 1)[0] for p in out if p.startswith("s3://")}
+    out |= {p.lower() for p in out if p.startswith("/subscriptions/")}  # ARM ids: case-insensitive
     return out
 
 
 def _named(resource: Resource, pointers: set[str]) -> bool:
     ref = resource.ref
-    return ref.id in pointers or ref.name in pointers or f"arn:aws:s3:::{ref.name}" in pointers
+    return (ref.id in pointers or ref.name in pointers or f"arn:aws:s3:::{ref.name}" in pointers
+            or (ref.id.startswith("/subscriptions/") and ref.id.lower() in pointers))
 
 
 def evaluate_stream(

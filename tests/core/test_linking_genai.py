@@ -80,3 +80,36 @@ def test_agent_action_roles_unreadable_leave_a_clean_service_role_unknown() -> N
     admin = scoped.model_copy(update={"is_admin": True, "admin_via": "managed policy AdministratorAccess"})
     linked = next(r for r in link([agent, admin]) if isinstance(r, MLWorkload))
     assert linked.role_admin is True
+
+
+def _azure_logs_case() -> tuple[MLWorkload, Bucket, Bucket]:
+    sub = "/subscriptions/0d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
+    account_id = f"{sub}/resourceGroups/rg-ai/providers/Microsoft.Storage/storageAccounts/promptlogs"
+    account = MLWorkload(
+        ref=Ref(provider="azure", cloud="azure", account="s", id=f"{sub}/resourceGroups/rg-ai/providers/"
+                "Microsoft.CognitiveServices/accounts/chat", name="chat"),
+        workload_type="ai_account", invocation_logging=True, log_targets=[account_id.replace("/resourceGroups/", "/resourcegroups/")])
+    storage = Bucket(ref=Ref(provider="azure", cloud="azure", account="s", id=account_id, name="promptlogs"), scope="account",
+                     public_read=False, encryption="customer_managed")
+    other = Bucket(ref=Ref(provider="azure", cloud="azure", account="s", id=f"{sub}/resourceGroups/rg-ai/providers/"
+                           "Microsoft.Storage/storageAccounts/other", name="other"), scope="account", public_read=True)
+    return account, storage, other
+
+
+def test_azure_diagnostic_storage_joined_whatever_the_id_casing() -> None:
+    account, storage, other = _azure_logs_case()
+    joined = next(r for r in link([account, storage, other]) if isinstance(r, MLWorkload))
+    assert (joined.log_public, joined.log_customer_key) == (False, True)
+
+
+def test_streamed_linking_keeps_the_storage_account_named_in_another_casing() -> None:
+    from auditor.evaluation import linked
+
+    resources = list(_azure_logs_case())
+
+    class Stream:  # re-iterable, not a Sequence: the streamed path that keeps only named buckets
+        def __iter__(self):
+            return iter(resources)
+
+    joined = next(r for r in linked(Stream()) if isinstance(r, MLWorkload))
+    assert (joined.log_public, joined.log_customer_key) == (False, True)
