@@ -19,6 +19,7 @@ from auditor.resources import MLWorkload
     "bedrock-agent-runtime for agents) with private DNS in the VPCs that call Bedrock, and restrict them "
     "with an endpoint policy.",
     references=("https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-interface-endpoints.html",),
+    clouds=("aws",),
 )
 def ml_genai_no_private_endpoint(workload: MLWorkload) -> Result | None:
     if workload.workload_type == "bedrock_logging":
