@@ -77,7 +77,6 @@ CLOUDS = {
     "role_public_binding": ("gcp",),
     "user_console_without_mfa": ("aws",),
     "key_policy_public": ("aws",),
-    "ml_invocation_logging_off": ("aws",),
     "ml_training_no_network_isolation": ("aws",),
     "ml_training_traffic_unencrypted": ("aws",),
     "ml_tracking_server_public": ("aws",),
