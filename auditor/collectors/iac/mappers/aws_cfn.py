@@ -345,28 +345,37 @@ TRANSLATORS: dict[str, Callable[[IacResource], list[IacResource]]] = {
 }
 
 
+def translate_resources(
+    resources: list[IacResource], translators: dict[str, Callable[[IacResource], list[IacResource]]]
+) -> tuple[list[IacResource], Callable[[], list[Resource]]]:
+    """CloudFormation resources in their Terraform shape, and a mapping step that reports the
+    ones that could not be translated (one failure never hides the others)."""
+    translated: list[IacResource] = []
+    failed: list[str] = []
+    for res in resources:
+        translate = translators.get(res.type)
+        if translate is None:
+            continue
+        try:
+            translated.extend(translate(res))
+        except Exception as exc:  # reported through the failing step
+            failed.append(f"{res.address} ({res.type}): {type(exc).__name__}: {exc}")
+
+    def report_failures() -> list[Resource]:
+        if failed:
+            raise ValueError("could not read " + "; ".join(failed))
+        return []
+
+    return translated, report_failures
+
+
 class AwsCloudFormation:
     def __init__(self, resources: list[IacResource], own_accounts: Sequence[str] = ()) -> None:
         self.resources = resources
         self.own_accounts = own_accounts
 
     def steps(self) -> list[Callable[[], list[Resource]]]:
-        translated: list[IacResource] = []
-        failed: list[str] = []
-        for res in self.resources:
-            translate = TRANSLATORS.get(res.type)
-            if translate is None:
-                continue
-            try:
-                translated.extend(translate(res))
-            except Exception as exc:  # reported through the failing step below
-                failed.append(f"{res.address} ({res.type}): {type(exc).__name__}: {exc}")
-
-        def report_failures() -> list[Resource]:
-            if failed:
-                raise ValueError("could not read " + "; ".join(failed))
-            return []
-
+        translated, report_failures = translate_resources(self.resources, TRANSLATORS)
         return [*AwsTerraform(translated, self.own_accounts).steps(), report_failures]
 
     def map(self) -> list[Resource]:

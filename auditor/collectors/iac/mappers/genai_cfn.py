@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from auditor.collectors.iac.mappers.aws_cfn import _tags
+from auditor.collectors.iac.mappers.aws_cfn import _tags, translate_resources
 from auditor.collectors.iac.mappers.genai_tf import GenAITerraform
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import Unknown
@@ -193,25 +193,11 @@ class GenAICloudFormation:
         self.resources = resources
 
     def steps(self) -> list[Callable[[], list[Resource]]]:
-        translated: list[IacResource] = []
-        failed: list[str] = []
-        for res in self.resources:
-            translate = TRANSLATORS.get(res.type)
-            if translate is None:
-                continue
-            try:
-                translated.extend(translate(res))
-            except Exception as exc:  # reported through the failing step below
-                failed.append(f"{res.address} ({res.type}): {type(exc).__name__}: {exc}")
+        translated, report_failures = translate_resources(self.resources, TRANSLATORS)
         # the roles and buckets these point at are translated by the AWS mapper under the same addresses
         roles_and_buckets = [replace(r, type={"AWS::IAM::Role": "aws_iam_role", "AWS::S3::Bucket": "aws_s3_bucket"}[r.type],
                                      attrs={"name": r.attrs.get("RoleName"), "bucket": r.attrs.get("BucketName")})
                              for r in self.resources if r.type in ("AWS::IAM::Role", "AWS::S3::Bucket")]
-
-        def report_failures() -> list[Resource]:
-            if failed:
-                raise ValueError("could not read " + "; ".join(failed))
-            return []
 
         if not translated:
             return [report_failures]
