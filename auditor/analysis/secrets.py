@@ -74,6 +74,11 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def secret_hit(kind: str, value: str, location: str = "", line: int | None = None) -> SecretHit:
+    """A credential found by a caller's own rule, kept the one way this module keeps them."""
+    return SecretHit(kind=kind, redacted=_redact(value), sha256=_hash(value), location=location, line=line)
+
+
 def find_secrets(text: str, location: str = "", *, library: bool = False) -> list[SecretHit]:
     """Every credential-looking value in ``text``, redacted. One hit per distinct value.
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.analysis.secrets import find_secrets
+from auditor.analysis.secrets import find_secrets, secret_hit
 from auditor.collectors.k8s.recognize import (
     AUTH_PROXY_IMAGES,
     BY_KIND,
@@ -369,10 +369,7 @@ def _run_as_root(pod_ctx: dict[str, Any], containers: list[dict[str, Any]]) -> b
 
 
 def _hit(kind: str, value: str, location: str) -> list[SecretHit]:
-    import hashlib
-
-    keep = 4 if len(value) > 12 else 2
-    return [SecretHit(kind=kind, redacted=value[:keep] + "…", sha256=hashlib.sha256(value.encode()).hexdigest()[:16], location=location)]
+    return [secret_hit(kind, value, location)]
 
 
 def _env_secret(key: str, value: str, location: str) -> list[SecretHit]:
