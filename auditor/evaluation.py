@@ -235,7 +235,7 @@ def evaluate_stream(
             for resource in linked(resources):
                 suspicious = could_hold_secret(resource)  # names, tags and ids may carry secrets: never into an output
                 if suspicious:
-                    resource = redact_resource(resource)
+                    resource = redact_resource(resource, suspicious=True)
                 count += 1
                 inventory.write(resource_json(resource) if first else b",\n" + resource_json(resource))
                 first = False

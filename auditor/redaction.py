@@ -228,6 +228,39 @@ def _redact_fields(data: Any) -> Any:
     return redact(data) if isinstance(data, str) else data
 
 
+_FIELD_KEYS: dict[type, re.Pattern[str]] = {}
+
+
+def _field_keys(cls: type) -> re.Pattern[str]:
+    """The JSON keys of a model and of the models inside it (``"startup_secrets":``): names the
+    code chose, which must not make every resource of a kind look like it holds a secret."""
+    pattern = _FIELD_KEYS.get(cls)
+    if pattern is None:
+        names: set[str] = set()
+        todo: list[Any] = [cls]
+        seen: set[Any] = set()
+        while todo:
+            model = todo.pop()
+            if model in seen:
+                continue
+            seen.add(model)
+            for name, info in getattr(model, "model_fields", {}).items():
+                names.add(name)
+                todo.extend(_nested_models(info.annotation))
+        pattern = re.compile('"(?:' + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ')":')
+        _FIELD_KEYS[cls] = pattern
+    return pattern
+
+
+def _nested_models(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    found = [annotation] if isinstance(annotation, type) and hasattr(annotation, "model_fields") else []
+    for arg in get_args(annotation):
+        found += _nested_models(arg)
+    return found
+
+
 def could_hold_secret(model: Any) -> bool:
     """Quick test on a model's JSON: False is certain, True means look closer. A finding of a
     resource for which this is False carries only the resource's text and the check's own."""
@@ -235,7 +268,7 @@ def could_hold_secret(model: Any) -> bool:
         json_text = model.model_dump_json()
     except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
         return True
-    if _triggered(json_text):
+    if _triggered(_field_keys(type(model)).sub(":", json_text)):
         return True
     # a credential under a user-chosen key (tags: {"db_password": "..."}) has no trigger of its own
     fields = type(model).model_fields
@@ -243,9 +276,10 @@ def could_hold_secret(model: Any) -> bool:
                for name in _FREE_MAPPINGS if name in fields and isinstance(value := getattr(model, name), dict))
 
 
-def redact_resource(resource: T) -> T:
-    """A resource with every secret in its strings redacted; the same object when it holds none."""
-    if not could_hold_secret(resource):
+def redact_resource(resource: T, *, suspicious: bool | None = None) -> T:
+    """A resource with every secret in its strings redacted; the same object when it holds none.
+    ``suspicious``: the caller's could_hold_secret answer, not computed again."""
+    if not (could_hold_secret(resource) if suspicious is None else suspicious):
         return resource
     data = resource.model_dump(mode="python")  # type: ignore[attr-defined]
     cleaned = _redact_fields(data)
