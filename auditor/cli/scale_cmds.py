@@ -172,3 +172,28 @@ def register(cli: click.Group, scan: click.Group) -> None:
                    f"failing {summary['failures_by_severity']}")
         if changes.get("previous_run"):
             click.echo(f"since {changes['previous_run']}: {changes['new']} new, {changes['resolved']} resolved failures")
+
+    @runs_group.command("report")
+    @click.argument("run")
+    @click.option("--store", help="Store URL or SQLite path (else AUDITOR_STORE or the default).")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("estate.html"),
+                  show_default=True, help="The HTML file to write.")
+    @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+    def runs_report(run: str, store: str | None, output: Path, force: bool) -> None:
+        """An estate HTML report of RUN (or `latest`) from the store: a row and framework scores per target."""
+        from auditor.reports.estate_html import render, resolve_run
+        from auditor.scale import open_runs
+        from auditor.store import resolve_store_url
+
+        if output.exists() and not force:
+            raise ConfigError(f"{output} exists; pass --force to overwrite it or choose another path")
+        runs = open_runs(resolve_store_url(store, None))
+        try:
+            run_id = resolve_run(runs, run)
+            if run_id is None:
+                raise ConfigError(f"no run {run!r} in the store")
+            page = render(runs, run_id)
+        finally:
+            runs.store.close()
+        output.write_text(page, encoding="utf-8")
+        click.echo(f"run {run_id}: estate report written to {output}", err=True)

@@ -26,10 +26,15 @@ EVIDENCE_LIMIT = 100
 STATUS_ORDER = ("fail", "incomplete", "pass", "not_assessed", "manual")
 
 
+def bucket_of(status: str, suppressed: bool) -> str:
+    """A result's bucket: its status, with suppressed failures apart (stored findings use it too)."""
+    if status == Status.FAIL.value:
+        return "suppressed" if suppressed else "fail"
+    return status
+
+
 def _bucket(finding: Finding) -> str:
-    if finding.status == Status.FAIL:
-        return "suppressed" if finding.suppressed else "fail"
-    return finding.status.value
+    return bucket_of(finding.status.value, finding.suppressed)
 
 
 def control_status(control: Control, counts: Mapping[str, int]) -> str:
@@ -57,13 +62,18 @@ class CheckTally:
         self.groups: dict[str, list[Finding]] = defaultdict(list)
 
     def add(self, finding: Finding) -> None:
-        bucket = _bucket(finding)
-        self.counts[bucket] += 1
-        group = "problem" if bucket in ("unknown", "error") else bucket
-        self.group_counts[group] += 1
+        group = self.add_count(_bucket(finding), 1)
         kept = self.groups[group]
         if len(kept) < EVIDENCE_LIMIT:
             kept.append(finding)
+
+    def add_count(self, bucket: str, n: int) -> str:
+        """Count n results of a bucket without evidence (counts aggregated in the store); returns
+        the bucket's evidence group."""
+        self.counts[bucket] += n
+        group = "problem" if bucket in ("unknown", "error") else bucket
+        self.group_counts[group] += n
+        return group
 
 
 def tally(findings: Iterable[Finding]) -> dict[str, CheckTally]:

@@ -1,0 +1,145 @@
+"""``auditor runs report``: the estate HTML page of a sharded run, built from a SQLite store.
+
+Two runs of three IaC roots (``--shard 0/1``, no broker): between them one root gains failures,
+another (named with markup) loses one, and a third never parses. The page's numbers are checked
+against ``runs show --json``, which counts from the scan summaries, not from the page's SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECTS = ROOT / "tests" / "iac" / "projects"
+SEVERITIES = ["critical", "high", "medium", "low", "info"]
+
+
+def _auditor(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    if check:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def _bucket(acl: str) -> str:
+    return f'resource "aws_s3_bucket" "site" {{\n  bucket = "ml-site"\n  acl    = "{acl}"\n}}\n'
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    folder = tmp_path_factory.mktemp("estate")
+    grows, named, broken = folder / "grows", folder / "<script>alert(1)", folder / "broken"
+    for root in (grows, named, broken):
+        root.mkdir()
+    (grows / "main.tf").write_text((PROJECTS / "public_grants" / "main.tf").read_text())
+    (named / "main.tf").write_text(_bucket("public-read"))
+    (broken / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = "unterminated\n')
+    config = folder / "auditor.yaml"
+    config.write_text("name: estate-report\nsources:\n  iac:\n    paths: "
+                      + json.dumps([str(grows), str(named), str(broken)]) + "\n")
+    store = str(folder / "store.db")
+    for run in ("night-1", "night-2"):
+        if run == "night-2":  # one root gains failures, the other fixes its public bucket
+            (grows / "users.tf").write_text((PROJECTS / "iam_users" / "main.tf").read_text())
+            (named / "main.tf").write_text(_bucket("private"))
+        scan = _auditor("scan", "--config", str(config), "--shard", "0/1", "--run", run, "--store", store,
+                        "--fail-on", "none", "--quiet", check=False)
+        assert scan.returncode == 3, scan.stderr[-2000:]  # the broken root failed
+    return {"folder": folder, "store": store, "grows": f"iac:{grows}", "named": f"iac:{named}",
+            "broken": f"iac:{broken}"}
+
+
+def _rows(page: str) -> dict[str, str]:
+    """target id -> its row in the targets table (the first table carrying data-target rows)."""
+    table = page.split('<table class="targets">', 1)[1].split("</table>", 1)[0]
+    return {unescape(m.group(1)): m.group(0) for m in re.finditer(r'<tr class="st-\w+" data-target="([^"]*)">.*?</tr>',
+                                                                      table, re.S)}
+
+
+def _cell(row: str, css: str) -> str:
+    match = re.search(rf'<td class="{css}">([^<]*)</td>', row)
+    assert match, (css, row)
+    return match.group(1)
+
+
+def test_page_lists_every_target_with_the_stored_counts(estate: dict[str, object]) -> None:
+    out = Path(str(estate["folder"])) / "estate.html"
+    _auditor("runs", "report", "latest", "--store", str(estate["store"]), "--output", str(out))
+    page = out.read_text(encoding="utf-8")
+    shown = json.loads(_auditor("runs", "show", "night-2", "--store", str(estate["store"]), "--json").stdout)
+    rows = _rows(page)
+    assert set(rows) == {t["target"] for t in shown["targets"]} == {estate["grows"], estate["named"], estate["broken"]}
+    assert "<code>night-2</code>" in page
+    assert "3: 2 done, 1 failed, 0 pending" in page
+    for target in shown["targets"]:
+        row = rows[target["target"]]
+        if target["state"] != "done":
+            continue
+        expected = target["counts"]["failures_by_severity"]
+        for sev in SEVERITIES:
+            assert _cell(row, f"sev-{sev}") == str(expected.get(sev, 0)), (target["target"], sev)
+    changes = shown["changes"]["targets"]
+    grows, named = rows[str(estate["grows"])], rows[str(estate["named"])]
+    assert int(_cell(grows, "new")) == changes[estate["grows"]]["new"] > 0
+    assert _cell(grows, "resolved") == "0"
+    assert int(_cell(named, "resolved")) == changes[estate["named"]]["resolved"] > 0
+    assert _cell(named, "new") == "0"
+    # estate totals: the sum over the targets, as runs show counts them
+    totals = page.split('id="estate-totals"', 1)[1].split("</div>\n</section>", 1)[0]
+    numbers = [int(n) for n in re.findall(r'<span class="n">(\d+)</span>', totals)]
+    assert numbers[:5] == [shown["summary"]["failures_by_severity"].get(s, 0) for s in SEVERITIES]
+    assert numbers[5:] == [shown["changes"]["new"], shown["changes"]["resolved"]]
+
+
+def test_failed_target_shows_its_reason_and_no_scores(estate: dict[str, object]) -> None:
+    out = Path(str(estate["folder"])) / "failed.html"
+    _auditor("runs", "report", "night-2", "--store", str(estate["store"]), "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    shown = json.loads(_auditor("runs", "show", "night-2", "--store", str(estate["store"]), "--json").stdout)
+    reason = next(t["error"] for t in shown["targets"] if t["target"] == estate["broken"])
+    assert reason
+    row = _rows(page)[str(estate["broken"])]
+    assert ">failed</span>" in row
+    assert unescape(re.search(r'<span class="reason">(.*?)</span>', row, re.S).group(1)) == reason  # type: ignore[union-attr]
+    assert "1 target failed." in page
+    # framework scores: the failed target has none, the finished ones and the estate have one per framework
+    scores = page.split('<table class="scores">', 1)[1].split("</table>", 1)[0]
+    score_rows = {unescape(m.group(1)): m.group(2) for m in re.finditer(r'<tr data-target="([^"]*)">(.*?)</tr>', scores, re.S)}
+    frameworks = len(re.findall(r"<th>[A-Z0-9_-]+<br>", scores))
+    assert frameworks > 0
+    assert "%" not in score_rows[str(estate["broken"])]
+    assert len(re.findall(r"(?:\d+%|n/a) / (?:\d+%|n/a)", score_rows[str(estate["grows"])])) == frameworks
+    # the root that gained failures scores no better than before, strictly
+    assert re.search(r"\d+%", score_rows[str(estate["grows"])])
+
+
+def test_names_are_escaped_and_the_page_runs_no_script(estate: dict[str, object]) -> None:
+    out = Path(str(estate["folder"])) / "escaped.html"
+    _auditor("runs", "report", "night-1", "--store", str(estate["store"]), "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)" in page
+    assert "<script" not in page.lower()
+    assert "script-src 'none'" in page
+
+
+def test_output_is_never_overwritten_without_force(estate: dict[str, object]) -> None:
+    out = Path(str(estate["folder"])) / "kept.html"
+    out.write_text("keep me")
+    refused = _auditor("runs", "report", "night-2", "--store", str(estate["store"]), "-o", str(out), check=False)
+    assert refused.returncode != 0
+    assert "--force" in refused.stderr
+    assert out.read_text() == "keep me"
+    _auditor("runs", "report", "night-2", "--store", str(estate["store"]), "-o", str(out), "--force")
+    assert "Estate report" in out.read_text()
+    missing = _auditor("runs", "report", "no-such-run", "--store", str(estate["store"]), "-o",
+                       str(out.with_name("none.html")), check=False)
+    assert missing.returncode != 0 and "no-such-run" in missing.stderr
+    assert not out.with_name("none.html").exists()
