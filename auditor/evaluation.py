@@ -233,11 +233,18 @@ def evaluate_stream(
             writer.open_section("findings")
             first = True
             for resource in linked(resources):
-                suspicious = could_hold_secret(resource)  # names, tags and ids may carry secrets: never into an output
+                try:
+                    line: bytes | None = resource_json(resource)
+                except ValueError:  # a value JSON cannot carry (a lone surrogate): redaction replaces it
+                    line = None
+                # names, tags and ids may carry secrets: never into an output
+                suspicious = line is None or could_hold_secret(resource, line.decode("utf-8"))
                 if suspicious:
                     resource = redact_resource(resource, suspicious=True)
+                    line = resource_json(resource)
+                assert line is not None
                 count += 1
-                inventory.write(resource_json(resource) if first else b",\n" + resource_json(resource))
+                inventory.write(line if first else b",\n" + line)
                 first = False
                 controls_fold.resource(resource)
                 for finding in engine.iter_findings((resource,)):

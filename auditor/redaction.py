@@ -261,13 +261,16 @@ def _nested_models(annotation: Any) -> list[Any]:
     return found
 
 
-def could_hold_secret(model: Any) -> bool:
+def could_hold_secret(model: Any, json_text: str | None = None) -> bool:
     """Quick test on a model's JSON: False is certain, True means look closer. A finding of a
-    resource for which this is False carries only the resource's text and the check's own."""
-    try:
-        json_text = model.model_dump_json()
-    except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
-        return True
+    resource for which this is False carries only the resource's text and the check's own.
+    ``json_text``: the model's JSON when the caller has it already (fields at their default may
+    be left out: a default is the code's, never a user's text)."""
+    if json_text is None:
+        try:
+            json_text = model.model_dump_json()
+        except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
+            return True
     if _triggered(_field_keys(type(model)).sub(":", json_text)):
         return True
     # a credential under a user-chosen key (tags: {"db_password": "..."}) has no trigger of its own
