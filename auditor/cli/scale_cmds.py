@@ -182,12 +182,12 @@ def register(cli: click.Group, scan: click.Group) -> None:
     def runs_report(run: str, store: str | None, output: Path, force: bool) -> None:
         """An estate HTML report of RUN (or `latest`) from the store: a row and framework scores per target."""
         from auditor.reports.estate_html import render, resolve_run
-        from auditor.scale import open_runs
-        from auditor.store import resolve_store_url
+        from auditor.runs import RunStore
+        from auditor.store import open_store, resolve_store_url
 
         if output.exists() and not force:
             raise ConfigError(f"{output} exists; pass --force to overwrite it or choose another path")
-        runs = open_runs(resolve_store_url(store, None))
+        runs = RunStore(open_store(resolve_store_url(store, None), create=False))  # reading: never a new empty store
         try:
             run_id = resolve_run(runs, run)
             if run_id is None:

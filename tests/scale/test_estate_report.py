@@ -215,3 +215,34 @@ def test_framework_scores_per_target_equal_a_scan_of_that_target_alone(estate: d
         pages[key] = shown
     # strict scores between 0 and 1 somewhere: the comparison is not of zeros alone
     assert any(0 < float(score) < 1 for score, _ in pages["named"].values())
+
+
+def test_a_missing_store_is_an_error_not_a_new_empty_one(tmp_path: Path) -> None:
+    store = tmp_path / "nowhere.db"
+    proc = _auditor("runs", "report", "latest", "--store", str(store), "-o", str(tmp_path / "e.html"), check=False)
+    assert proc.returncode != 0 and "nowhere.db" in proc.stderr
+    assert not store.exists() and not (tmp_path / "e.html").exists()
+
+
+def test_postgresql_store_gives_the_same_page(estate: dict[str, object], postgres: tuple[str, object]) -> None:
+    """The same rows in PostgreSQL (copied from the SQLite store) render the same page: the
+    aggregates are portable SQL."""
+    from auditor.reports.estate_html import render
+    from auditor.runs import RunStore
+    from auditor.store import normalise_url, open_store
+
+    source = RunStore(open_store(normalise_url(str(estate["store"])), create=False))
+    target = RunStore(open_store(normalise_url(postgres[0])))
+    try:
+        with source.store.engine.connect() as read, target.store.engine.begin() as write:
+            for table in (source.runs, source.targets, source.findings):
+                rows = [dict(r) for r in read.execute(table.select()).mappings()]
+                write.execute(table.insert(), rows)  # run ids unique to this test: the other runs stay
+
+        def page(runs: RunStore) -> str:
+            return re.sub(r"<dt>Generated</dt><dd>[^<]*</dd>", "", render(runs, "night-2"))
+
+        assert page(target) == page(source)
+    finally:
+        source.store.close()
+        target.store.close()
