@@ -117,8 +117,6 @@ def test_failed_target_shows_its_reason_and_no_scores(estate: dict[str, object])
     assert frameworks > 0
     assert "%" not in score_rows[str(estate["broken"])]
     assert len(re.findall(r"(?:\d+%|n/a) / (?:\d+%|n/a)", score_rows[str(estate["grows"])])) == frameworks
-    # the root that gained failures scores no better than before, strictly
-    assert re.search(r"\d+%", score_rows[str(estate["grows"])])
 
 
 def test_names_are_escaped_and_the_page_runs_no_script(estate: dict[str, object]) -> None:
