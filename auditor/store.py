@@ -58,13 +58,10 @@ def normalise_url(value: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        from sqlalchemy.engine import make_url
+    """The URL without its password, for messages (the one URL redaction, ``auditor.redaction``)."""
+    from auditor.redaction import redact_url as redact
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return redact(url)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ from auditor.collectors.iac.mappers.common import (
     make_ref,
     targets,
 )
+from auditor.collectors.iac.mappers.common import (
+    tags_of as _tags,
+)
 from auditor.collectors.iac.mappers.network import aws_rule_ranges, merge_ranges
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import OWN_ACCOUNT, Unknown, json_document, policy_is_decidable
@@ -791,10 +794,3 @@ def _lifecycle_secrets(lc: IacResource) -> list[SecretHit] | None:
             script = value
         hits += find_secrets(script, f"{lc.address}.{field}")
     return hits
-
-
-def _tags(attrs: dict[str, Any]) -> dict[str, str]:
-    tags = attrs.get("tags")
-    if isinstance(tags, dict):
-        return {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float | bool)}
-    return {}

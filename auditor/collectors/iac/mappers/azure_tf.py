@@ -23,6 +23,9 @@ from auditor.collectors.iac.mappers.common import (
     make_ref,
     targets,
 )
+from auditor.collectors.iac.mappers.common import (
+    tags_of as _tags,
+)
 from auditor.collectors.iac.mappers.network import port_spec, protocol_name
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import Unknown, collect_refs
@@ -445,8 +448,3 @@ def nsg_rule_ports(rule: dict[str, Any]) -> list[PortRange] | None:
         # "*" on given ports: TCP and UDP on those ports only, not every port
         return [PortRange(protocol=pr, start=p.start, end=p.end) for p in ports for pr in ("tcp", "udp")]
     return ports
-
-
-def _tags(attrs: dict[str, Any]) -> dict[str, str]:
-    tags = attrs.get("tags")
-    return {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float | bool)} if isinstance(tags, dict) else {}

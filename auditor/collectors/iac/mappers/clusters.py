@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.collectors.iac.mappers.common import ByType, as_bool, blocks, first, make_ref
+from auditor.collectors.iac.mappers.common import tag_map as _tags
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import Unknown
 from auditor.resources import Cloud, Cluster, Provider, Ref, Resource
@@ -156,12 +157,6 @@ class KubernetesIac(ByType):
         resources = normalize(objects)
         # Terraform-declared objects keep the Terraform provenance of the resource they came from
         return [r.model_copy(update={"ref": Ref(**{**r.ref.model_dump(), "provider": Provider.TERRAFORM})}) for r in resources]
-
-
-def _tags(value: Any) -> dict[str, str]:
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float, bool))}
-    return {}
 
 
 def _camel(key: str) -> str:

@@ -9,6 +9,17 @@ from auditor.collectors.iac.values import Unknown, collect_refs
 from auditor.resources import Cloud, Provider, Ref
 
 
+def tag_map(value: Any) -> dict[str, str]:
+    """Tags or labels as strings; an unknown or non-mapping value gives none."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float | bool)}
+    return {}
+
+
+def tags_of(attrs: dict[str, Any], key: str = "tags") -> dict[str, str]:
+    return tag_map(attrs.get(key))
+
+
 def make_ref(res: IacResource, cloud: Cloud, name: Any = None) -> Ref:
     display = name if isinstance(name, str) and name else res.name
     return Ref(

@@ -29,6 +29,9 @@ from auditor.collectors.iac.mappers.common import (
     make_ref,
     targets,
 )
+from auditor.collectors.iac.mappers.common import (
+    tags_of as _tags,
+)
 from auditor.collectors.iac.model import IacResource
 from auditor.collectors.iac.values import OWN_ACCOUNT, UNKNOWN_TEXT, Unknown
 from auditor.resources import Cloud, Guardrail, MLWorkload, RegistryRepository, Resource
@@ -41,11 +44,6 @@ _AZURE_THRESHOLD = {"low": "high", "medium": "medium", "high": "low"}
 _AZURE_FILTER = {"jailbreak": "prompt_attack", "hate": "hate", "sexual": "sexual", "violence": "violence",
                  "selfharm": "self_harm", "indirect_attack": "indirect_prompt_attack"}
 AI_ACCOUNT_KINDS = {"openai": "azure_openai", "aiservices": "ai_services", "cognitiveservices": "cognitive_services"}
-
-
-def _tags(attrs: dict[str, Any], key: str = "tags") -> dict[str, str]:
-    tags = attrs.get(key)
-    return {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float | bool)} if isinstance(tags, dict) else {}
 
 
 def _policy_json(value: Any) -> Any:
