@@ -104,20 +104,6 @@ class AwsTerraform(ByType):
     def map(self) -> list[Resource]:
         return [res for step in self.steps() for res in step()]
 
-    def _attached(self, rtype: str, attr: str, owners: list[IacResource], name_attr: str) -> dict[str, list[tuple[IacResource, bool]]]:
-        """Split resources of ``rtype`` per owner address. Those whose owner cannot be told are
-        listed under ``""``: they may apply to any owner."""
-        by_name = index_by_name(owners, name_attr)
-        addresses = {o.address for o in owners}
-        out: dict[str, list[tuple[IacResource, bool]]] = {}
-        for res in self.of(rtype):
-            hit = targets(res.attrs.get(attr), by_name, addresses)
-            if hit is None:
-                out.setdefault("", []).append((res, False))
-            for address in hit or []:
-                out.setdefault(address, []).append((res, True))
-        return out
-
     # -- S3 ------------------------------------------------------------------------------------
     def buckets(self) -> list[Resource]:
         buckets = self.of("aws_s3_bucket")

@@ -165,12 +165,8 @@ class GenAITerraform(ByType):
     def knowledge_bases(self) -> list[Resource]:
         out: list[Resource] = []
         kbs = self.of("aws_bedrockagent_knowledge_base")
-        by_name = index_by_name(kbs, "name")
-        addresses = {k.address for k in kbs}
-        sources: dict[str, list[IacResource]] = {}
-        for ds in self.of("aws_bedrockagent_data_source"):
-            for address in targets(ds.attrs.get("knowledge_base_id"), by_name, addresses) or []:
-                sources.setdefault(address, []).append(ds)
+        sources = {address: [ds for ds, _ in found] for address, found in
+                   self._attached("aws_bedrockagent_data_source", "knowledge_base_id", kbs, "name").items() if address}
         for kb in kbs:
             a = kb.attrs
             storage = first(a.get("storage_configuration"))
@@ -337,12 +333,8 @@ class GenAITerraform(ByType):
         repos = self.of("aws_ecr_repository")
         if not repos:
             return []
-        by_name = index_by_name(repos, "name")
-        addresses = {r.address for r in repos}
-        policies: dict[str, list[Any]] = {}
-        for p in self.of("aws_ecr_repository_policy"):
-            for address in targets(p.attrs.get("repository"), by_name, addresses) or []:
-                policies.setdefault(address, []).append(p.attrs.get("policy"))
+        policies = {address: [p.attrs.get("policy") for p, _ in found] for address, found in
+                    self._attached("aws_ecr_repository_policy", "repository", repos, "name").items() if address}
         account_scan = self._registry_scan_rules()
         out: list[Resource] = []
         for r in repos:
@@ -380,12 +372,9 @@ class GenAITerraform(ByType):
         groups = self.of("aws_sagemaker_model_package_group")
         if not groups:
             return []
-        by_name = index_by_name(groups, "model_package_group_name")
-        addresses = {g.address for g in groups}
-        policies: dict[str, list[Any]] = {}
-        for p in self.of("aws_sagemaker_model_package_group_policy"):
-            for address in targets(p.attrs.get("model_package_group_name"), by_name, addresses) or []:
-                policies.setdefault(address, []).append(p.attrs.get("resource_policy"))
+        policies = {address: [p.attrs.get("resource_policy") for p, _ in found] for address, found in
+                    self._attached("aws_sagemaker_model_package_group_policy", "model_package_group_name", groups,
+                                   "model_package_group_name").items() if address}
         out: list[Resource] = []
         for g in groups:
             docs = [_policy_json(p) for p in policies.get(g.address, [])]
