@@ -169,3 +169,24 @@ def test_vertex_endpoints_vector_search_and_artifact_registry(scan_linked) -> No
     assert _ml(scan.of("google_vertex_ai_feature_online_store.profiles")) == {"ml_genai_not_customer_key": "fail"}
     assert _ml(scan.of("google_vertex_ai_featurestore.legacy")) == {"ml_genai_not_customer_key": "pass"}
     assert scan.resources["google_vertex_ai_dataset.chats"].ref.name == "support-chats"
+
+
+def test_ecr_policy_of_an_unresolved_repository_proves_no_repository_private(tmp_path: Path, iac_registry) -> None:
+    """A public repository policy whose repository is a variable without value may be any
+    repository's: the declared repositories are unknown, never a pass."""
+    (tmp_path / "main.tf").write_text('''
+variable "repo" {}
+resource "aws_ecr_repository" "serving" {
+  name = "serving"
+  image_scanning_configuration { scan_on_push = true }
+}
+resource "aws_ecr_repository_policy" "open" {
+  repository = var.repo
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = "*", Action = ["ecr:BatchGetImage"]}]})
+}
+''')
+    sink = CollectionSink()
+    IacCollector([str(tmp_path)]).collect(sink)
+    linked = Linked(link(sink.resources), sink.errors, Engine(iac_registry).evaluate(link(sink.resources)))
+    assert linked.of("aws_ecr_repository.serving")["ml_registry_public"] == "unknown"
+    assert "aws_ecr_repository_policy.open" in (linked.resources["aws_ecr_repository.serving"].public_via or "")

@@ -333,8 +333,10 @@ class GenAITerraform(ByType):
         repos = self.of("aws_ecr_repository")
         if not repos:
             return []
-        policies = {address: [p.attrs.get("policy") for p, _ in found] for address, found in
-                    self._attached("aws_ecr_repository_policy", "repository", repos, "name").items() if address}
+        attached = self._attached("aws_ecr_repository_policy", "repository", repos, "name")
+        policies = {address: [p.attrs.get("policy") for p, _ in found] for address, found in attached.items() if address}
+        # a policy whose repository cannot be told may be any repository's: none of them is proven private
+        ambiguous = [p.address for p, _ in attached.get("", [])]
         account_scan = self._registry_scan_rules()
         out: list[Resource] = []
         for r in repos:
@@ -355,12 +357,15 @@ class GenAITerraform(ByType):
                 access = genai_policy.RepositoryAccess(public=False)
                 docs.append(None)
             public: bool | None = access.public
+            via = access.via or None
             if not access.public and any(d is None for d in docs):
                 public = None
+            elif not access.public and ambiguous:
+                public, via = None, "repository policy of an unresolved repository: " + ", ".join(ambiguous)
             mutability = a.get("image_tag_mutability", "MUTABLE")
             out.append(RegistryRepository(
                 ref=make_ref(r, Cloud.AWS, name), tags=_tags(a), ignores=r.ignores,
-                public=public, public_via=access.via or None, foreign_accounts=access.foreign_accounts,
+                public=public, public_via=via, foreign_accounts=access.foreign_accounts,
                 scan_on_push=scan_on_push,
                 tag_immutable=None if isinstance(mutability, Unknown) else str(mutability).startswith("IMMUTABLE"),
                 customer_managed_key=None if isinstance(enc_type, Unknown) else enc_type == "KMS",
