@@ -184,9 +184,17 @@ resource "aws_ecr_repository_policy" "open" {
   repository = var.repo
   policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = "*", Action = ["ecr:BatchGetImage"]}]})
 }
+resource "aws_sagemaker_model_package_group" "models" {
+  model_package_group_name = "models"
+}
+resource "aws_sagemaker_model_package_group_policy" "open" {
+  model_package_group_name = var.repo
+  resource_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = "*", Action = ["sagemaker:DescribeModelPackage"]}]})
+}
 ''')
     sink = CollectionSink()
     IacCollector([str(tmp_path)]).collect(sink)
     linked = Linked(link(sink.resources), sink.errors, Engine(iac_registry).evaluate(link(sink.resources)))
     assert linked.of("aws_ecr_repository.serving")["ml_registry_public"] == "unknown"
     assert "aws_ecr_repository_policy.open" in (linked.resources["aws_ecr_repository.serving"].public_via or "")
+    assert linked.of("aws_sagemaker_model_package_group.models")["ml_registry_public"] == "unknown"

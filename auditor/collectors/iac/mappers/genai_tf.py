@@ -46,6 +46,29 @@ _AZURE_FILTER = {"jailbreak": "prompt_attack", "hate": "hate", "sexual": "sexual
 AI_ACCOUNT_KINDS = {"openai": "azure_openai", "aiservices": "ai_services", "cognitiveservices": "cognitive_services"}
 
 
+def _repository_policy(
+    attached: dict[str, list[tuple[IacResource, bool]]], owner: str, attr: str, actions: Any = None
+) -> tuple[bool | None, str | None, genai_policy.RepositoryAccess]:
+    """Whether a registry repository's resource policies (ECR, SageMaker model package groups) let
+    anyone in: (public, via, access). A policy that cannot be read, or whose owner cannot be told
+    (it may be this one's), leaves a repository that is not proven public unknown."""
+    docs = [_policy_json(p.attrs.get(attr)) for p, _ in attached.get(owner, [])]
+    merged = {"Statement": [st for d in docs if isinstance(d, dict) for st in _as_list(d.get("Statement"))]}
+    kwargs = {"actions": actions} if actions is not None else {}
+    try:
+        access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT, **kwargs)
+    except genai_policy.UnreadablePolicy:
+        access, docs = genai_policy.RepositoryAccess(public=False), [*docs, None]
+    if access.public:
+        return True, access.via or None, access
+    if any(d is None for d in docs):
+        return None, access.via or None, access
+    ambiguous = [p.address for p, _ in attached.get("", [])]
+    if ambiguous:
+        return None, "policy of an unresolved repository: " + ", ".join(ambiguous), access
+    return access.public, access.via or None, access
+
+
 def _policy_json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -334,9 +357,6 @@ class GenAITerraform(ByType):
         if not repos:
             return []
         attached = self._attached("aws_ecr_repository_policy", "repository", repos, "name")
-        policies = {address: [p.attrs.get("policy") for p, _ in found] for address, found in attached.items() if address}
-        # a policy whose repository cannot be told may be any repository's: none of them is proven private
-        ambiguous = [p.address for p, _ in attached.get("", [])]
         account_scan = self._registry_scan_rules()
         out: list[Resource] = []
         for r in repos:
@@ -349,19 +369,7 @@ class GenAITerraform(ByType):
             enc = first(a.get("encryption_configuration"))
             enc_type = enc.get("encryption_type") if isinstance(enc, dict) else None
             kms = enc.get("kms_key") if isinstance(enc, dict) else None
-            docs = [_policy_json(p) for p in policies.get(r.address, [])]
-            merged = {"Statement": [st for d in docs if isinstance(d, dict) for st in _as_list(d.get("Statement"))]}
-            try:
-                access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT)
-            except genai_policy.UnreadablePolicy:
-                access = genai_policy.RepositoryAccess(public=False)
-                docs.append(None)
-            public: bool | None = access.public
-            via = access.via or None
-            if not access.public and any(d is None for d in docs):
-                public = None
-            elif not access.public and ambiguous:
-                public, via = None, "repository policy of an unresolved repository: " + ", ".join(ambiguous)
+            public, via, access = _repository_policy(attached, r.address, "policy")
             mutability = a.get("image_tag_mutability", "MUTABLE")
             out.append(RegistryRepository(
                 ref=make_ref(r, Cloud.AWS, name), tags=_tags(a), ignores=r.ignores,
@@ -377,22 +385,15 @@ class GenAITerraform(ByType):
         groups = self.of("aws_sagemaker_model_package_group")
         if not groups:
             return []
-        policies = {address: [p.attrs.get("resource_policy") for p, _ in found] for address, found in
-                    self._attached("aws_sagemaker_model_package_group_policy", "model_package_group_name", groups,
-                                   "model_package_group_name").items() if address}
+        attached = self._attached("aws_sagemaker_model_package_group_policy", "model_package_group_name", groups,
+                                  "model_package_group_name")
         out: list[Resource] = []
         for g in groups:
-            docs = [_policy_json(p) for p in policies.get(g.address, [])]
-            merged = {"Statement": [st for d in docs if isinstance(d, dict) for st in _as_list(d.get("Statement"))]}
-            try:
-                access = genai_policy.repository_policy_access(merged, own_account=OWN_ACCOUNT,
-                                                               actions=genai_policy.MODEL_REGISTRY_ACTIONS)
-            except genai_policy.UnreadablePolicy:
-                access, docs = genai_policy.RepositoryAccess(public=False), [*docs, None]
-            public: bool | None = access.public if access.public or all(d is not None for d in docs) else None
+            public, via, access = _repository_policy(attached, g.address, "resource_policy",
+                                                     genai_policy.MODEL_REGISTRY_ACTIONS)
             out.append(RegistryRepository(
                 ref=make_ref(g, Cloud.AWS, g.attrs.get("model_package_group_name")), tags=_tags(g.attrs), ignores=g.ignores,
-                registry_type="model", public=public, public_via=access.via or None, foreign_accounts=access.foreign_accounts,
+                registry_type="model", public=public, public_via=via, foreign_accounts=access.foreign_accounts,
             ))
         return out
 
