@@ -125,30 +125,42 @@ def _where(finding: Any) -> str:
     return f"{finding.provider} {place}".strip() if place else str(finding.provider)
 
 
+def worst_failures(failures: Iterable[Any], limit: int = FAILURES_SHOWN) -> tuple[list[Any], int]:
+    """The ``limit`` worst failures (most severe first) and how many there were: a bounded fold,
+    so a scan with millions of failures holds only the few it lists."""
+    from auditor.bounded import smallest
+
+    return smallest(failures, limit, lambda f: (-f.severity.rank, f.check_id, f.resource_id, f.fingerprint))
+
+
 def print_failures(
     failures: Iterable[Any], fail_on: str, *, console: Console | None = None, limit: int = FAILURES_SHOWN,
-    not_new: int = 0,
+    not_new: int = 0, total: int | None = None,
 ) -> None:
     """The failing findings that decide the exit code, worst first, one compact line each,
-    capped with a count of the rest."""
+    capped with a count of the rest. ``failures`` is folded here, or, with ``total``, is already
+    the worst few of ``total`` (see ``worst_failures``)."""
     console = console or console_for(sys.stdout)
-    ordered = sorted(failures, key=lambda f: (-f.severity.rank, f.check_id, f.resource_id))
-    if not ordered:
+    if total is None:
+        shown, total = worst_failures(failures, limit)
+    else:
+        shown = sorted(failures, key=lambda f: (-f.severity.rank, f.check_id, f.resource_id, f.fingerprint))
+    if not total:
         if not_new:
             console.print(f"No new failure at or above {fail_on} ({not_new} already failing in the previous scan).",
                           highlight=False)
         return
     label = "new failing" if not_new else "failing"
-    console.print(f"{len(ordered)} {label} finding(s) at or above {fail_on}:", highlight=False)
-    for f in ordered[:limit]:
+    console.print(f"{total} {label} finding(s) at or above {fail_on}:", highlight=False)
+    for f in shown[:limit]:
         style = SEVERITY_STYLE.get(f.severity.value, "")
         console.print(
             f"  [{style}]{f.severity.value:<8}[/] {escape(f.check_id)}  {escape(f.resource_name or f.resource_id)}"
             f"  ({escape(_where(f))})",
             highlight=False,
         )
-    if len(ordered) > limit:
-        console.print(f"  … and {len(ordered) - limit} more (see the reports)", highlight=False)
+    if total > min(limit, len(shown)):
+        console.print(f"  … and {total - min(limit, len(shown))} more (see the reports)", highlight=False)
     if not_new:
         console.print(f"  ({not_new} more already failing in the previous scan; not new)", highlight=False)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 import socket
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,22 +157,20 @@ def new_failures(result: ScanResult, options: ScanOptions) -> set[str] | None:
     return None
 
 
-def gating_failures(result: ScanResult, options: ScanOptions) -> tuple[list[Finding], int]:
-    """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, and how many
-    more at that level are not new (already failing in the baseline)."""
+def iter_gating(result: ScanResult, options: ScanOptions, tally: dict[str, int] | None = None) -> Iterator[Finding]:
+    """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, as a stream;
+    ``tally["not_new"]`` counts those at that level that are not new (already failing in the baseline)."""
     if options.fail_on is None:
-        return [], 0
+        return
     new = new_failures(result, options)
-    gating: list[Finding] = []
-    old = 0
     for finding in result.findings:
         if not finding.active_failure or finding.severity.rank < options.fail_on.rank:
             continue
         if new is not None and finding.fingerprint not in new:
-            old += 1
+            if tally is not None:
+                tally["not_new"] = tally.get("not_new", 0) + 1
             continue
-        gating.append(finding)
-    return gating, old
+        yield finding
 
 
 def exit_code(result: ScanResult, options: ScanOptions) -> int:
@@ -180,8 +178,7 @@ def exit_code(result: ScanResult, options: ScanOptions) -> int:
         return EXIT_INCOMPLETE  # nothing was judged: never a pass, even with --allow-partial
     if result.scan.incomplete and not options.allow_partial:
         return EXIT_INCOMPLETE
-    gating, _ = gating_failures(result, options)
-    return EXIT_FAILURES if gating else EXIT_OK
+    return EXIT_FAILURES if next(iter_gating(result, options), None) is not None else EXIT_OK
 
 
 def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: Sequence[str]) -> int:
@@ -247,15 +244,16 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
 
 
 def report_failures(result: ScanResult, options: ScanOptions) -> None:
-    from auditor.console import print_failures
+    from auditor.console import print_failures, worst_failures
 
     if options.fail_on is None:
         return
     if options.fail_on_new and result.changes is None and result.history is None:
         print("note: --fail-on-new has no stored scan or --baseline to compare with; every failure counts as new",
               file=sys.stderr)
-    gating, not_new = gating_failures(result, options)
-    print_failures(gating, options.fail_on.value, not_new=not_new)
+    tally = {"not_new": 0}
+    shown, total = worst_failures(iter_gating(result, options, tally))  # a bounded fold
+    print_failures(shown, options.fail_on.value, total=total, not_new=tally["not_new"])
 
 
 def save_inventory(

@@ -4,10 +4,12 @@ bar on a terminal, one plain line per target in CI."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.console import Progress
 from auditor.engine import collect
+from auditor.findings import Finding
 from auditor.registry import Registry
 
 from .conftest import Auditor, public_bucket_tf
@@ -75,3 +77,43 @@ def test_a_progress_bar_on_a_terminal() -> None:
         task = bar.tasks[0]
         assert (task.completed, task.total) == (2, 2)
     assert "collected (" not in stream.getvalue()  # no CI lines on a terminal
+
+
+def _failure(n: int, severity: str) -> Finding:
+    from auditor.findings import Severity, Status, fingerprint
+
+    rid = f"arn:aws:s3:::bucket-{n:07d}"
+    return Finding(
+        check_id="bucket_public_read", title="t", severity=Severity(severity), status=Status.FAIL,
+        resource_id=rid, resource_name=f"bucket-{n:07d}", resource_kind="Bucket", provider="aws",
+        fingerprint=fingerprint("bucket_public_read", rid),
+    )
+
+
+def test_the_failure_list_is_a_bounded_fold_with_exact_counts() -> None:
+    from auditor.console import console_for, print_failures, worst_failures
+
+    held: list[int] = []
+
+    def stream() -> Iterator[Finding]:  # 30,000 failures, three of them critical, met last
+        for n in range(30_000):
+            yield _failure(n, "critical" if n >= 29_997 else "medium")
+
+    shown, total = worst_failures(stream(), 20)
+    assert total == 30_000 and len(shown) == 20
+    assert [f.resource_name for f in shown[:3]] == ["bucket-0029997", "bucket-0029998", "bucket-0029999"]
+    assert [f.resource_name for f in shown[3:5]] == ["bucket-0000000", "bucket-0000001"]
+    from auditor.bounded import SmallestN
+
+    fold: SmallestN[Finding] = SmallestN(20)
+    for f in stream():
+        fold.add((-f.severity.rank, f.check_id, f.resource_id, f.fingerprint), f)
+        held.append(len(fold._items))
+    assert max(held) < 40  # never more than twice what it lists
+    assert fold.seen == 30_000 and fold.omitted == 29_980
+    out = io.StringIO()
+    print_failures(shown, "medium", total=total, console=console_for(out))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "30000 failing finding(s) at or above medium:"
+    assert lines[1].split()[:2] == ["critical", "bucket_public_read"] and len(lines) == 22
+    assert lines[-1].strip() == "… and 29980 more (see the reports)"
