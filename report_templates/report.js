@@ -106,7 +106,8 @@
     }
     tbody.textContent = "";
     tbody.appendChild(frag);
-    count.textContent = Math.min(matched, limit) + " shown of " + matched + " matching (" + rows.length + " results)";
+    count.textContent = Math.min(matched, limit) + " shown of " + matched + " matching (" + rows.length + " results" +
+      (data.omitted ? " in this report; " + data.omitted + " more in the CSV and JSON exports)" : ")");
     more.hidden = matched <= limit;
     more.textContent = "Show " + Math.min(PAGE, matched - limit) + " more";
     count.setAttribute("data-ms", (performance.now() - started).toFixed(1));  // for the benchmark

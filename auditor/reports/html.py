@@ -21,19 +21,15 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
-from auditor.findings import Finding, Status
+from auditor.findings import Status
+from auditor.reports import html_fold as bounds
 from auditor.reports._common import SEVERITY_ORDER
+from auditor.reports.html_fold import STATUSES, ReportFold, Row, fold_findings
 from auditor.reports.text_escape import link_urls
 from auditor.result import SCHEMA_VERSION, ControlResult, ScanResult
 from auditor.result_stream import catalog_of
 
 EXTENSION = ".html"
-FIRST_SEEN_LIMIT = 200
-NEW_FINDINGS_LIMIT = 200
-EVIDENCE_SHOWN = 25  # per control drill-down; the explorer lists every finding of a control
-NOSCRIPT_LIMIT = 500  # findings in the no-JavaScript table (failures first)
-PRINT_FAILURES_LIMIT = 5000  # failing findings the static table (and so the paper) always holds
-STATUSES = ["fail", "error", "unknown", "suppressed", "pass"]
 TAG_SEPARATOR = "\x1f"
 STATUS_COLOURS = {
     "fail": "#b3261e", "incomplete": "#a15c00", "pass": "#1e7a34", "not_assessed": "#b8bcc2", "manual": "#2d5fa8",
@@ -76,26 +72,6 @@ def _assets() -> tuple[Any, str, str, str]:
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
     template = _environment().from_string(_asset("report.html.j2"))
     return template, css, js, script_hash
-
-
-def _display_status(f: Finding) -> str:
-    if f.status == Status.FAIL and f.suppression is not None:
-        return "suppressed"
-    return f.status.value
-
-
-_STATUS_RANK = {"fail": 0, "error": 1, "unknown": 2, "suppressed": 3, "pass": 4}
-
-
-def _where(f: Finding) -> str:
-    if f.path:
-        return f"{f.path}:{f.line}" if f.line else f.path
-    parts = [p for p in (f.account, f.region) if p]
-    return " / ".join(parts) if parts else f.resource_id
-
-
-def _tag_list(tags: dict[str, str] | None) -> list[str]:
-    return [f"{k}={v}" for k, v in sorted((tags or {}).items())]
 
 
 def _score_chart(result: ScanResult) -> Markup:
@@ -163,33 +139,32 @@ def _trend_chart(result: ScanResult) -> Markup | None:
     return Markup("".join(out))
 
 
-def _island(
-    findings: list[Finding], tags_of: dict[str, list[str]], check_ids: list[str]
-) -> tuple[str, list[str], list[str]]:
+def _island(fold: ReportFold, rows: list[Row], check_ids: list[str], catalog: dict[str, Any]) -> str:
     """The explorer's data as compact JSON, safe inside <script type="application/json">: every
     <, > and & is a JSON escape, so no string can close the element or open markup."""
-    providers = sorted({f.provider for f in findings})
-    kinds = sorted({f.resource_kind for f in findings})
     controls: dict[str, int] = {}
     index = {c: i for i, c in enumerate(check_ids)}
-    p_index = {p: i for i, p in enumerate(providers)}
-    k_index = {k: i for i, k in enumerate(kinds)}
+    p_index = {p: i for i, p in enumerate(sorted(fold.providers))}
+    k_index = {k: i for i, k in enumerate(sorted(fold.kinds))}
     s_index = {s: i for i, s in enumerate(STATUSES)}
-    rows = []
-    for f in findings:
-        ids = [controls.setdefault(f"{fw}:{c}", len(controls)) for fw, cids in sorted(f.controls.items()) for c in cids]
-        rows.append([
-            f.severity.rank, s_index[_display_status(f)], index[f.check_id], p_index[f.provider], k_index[f.resource_kind],
-            f.resource_name, _where(f), f.message + (f" [{f.key}]" if f.key else ""),
-            TAG_SEPARATOR.join(tags_of.get(f.resource_id, [])), ids,
-        ])
+    control_ids: dict[str, list[int]] = {}
+    for cid in check_ids:
+        info = catalog.get(cid)
+        mapped = sorted(info.controls.items()) if info is not None else []
+        control_ids[cid] = [controls.setdefault(f"{fw}:{c}", len(controls)) for fw, cids in mapped for c in cids]
+    out = [
+        [
+            r.rank, s_index[r.status], index[r.check_id], p_index[r.provider], k_index[r.kind], r.name, r.where,
+            r.message, TAG_SEPARATOR.join(fold.tags.get(r.resource_id, [])), control_ids[r.check_id],
+        ]
+        for r in rows
+    ]
     data = {
-        "statuses": STATUSES, "checks": check_ids, "providers": providers, "kinds": kinds,
-        "controls": list(controls), "rows": rows,
+        "statuses": STATUSES, "checks": check_ids, "providers": sorted(fold.providers), "kinds": sorted(fold.kinds),
+        "controls": list(controls), "rows": out, "omitted": fold.total - len(out),
     }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text, kinds, providers
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _failing_checks(controls: Iterable[ControlResult]) -> dict[str, list[str]]:
@@ -209,34 +184,34 @@ def _controls_by_section(controls: Iterable[ControlResult]) -> list[tuple[str, l
 
 
 def context(result: ScanResult) -> dict[str, Any]:
-    inventory_by_id = {item.get("ref", {}).get("id"): item for item in result.inventory}
-    names = {rid: item.get("ref", {}).get("name", rid) for rid, item in inventory_by_id.items()}
-    findings = sorted(
-        result.findings, key=lambda f: (_STATUS_RANK[_display_status(f)], -f.severity.rank, f.check_id, f.resource_id)
-    )
+    fold = fold_findings(result)  # one bounded pass: counts exact, rows capped (see html_fold)
     catalog = catalog_of(result)
     checks: dict[str, dict[str, Any]] = {}
-    for f in findings:
-        names.setdefault(f.resource_id, f.resource_name)
-        if f.check_id not in checks:
-            info = catalog[f.check_id]
-            checks[f.check_id] = {
-                "title": info.title, "severity": info.severity.value, "remediation": info.remediation,
-                "references": link_urls(info.references),
-            }
-    tags_of = {rid: _tag_list(item.get("tags")) for rid, item in inventory_by_id.items()}
-    findings_json, kinds, providers = _island(findings, tags_of, sorted(checks))
+    by_check = []
+    for cid in sorted(fold.groups):
+        info = catalog[cid]
+        checks[cid] = {
+            "title": info.title, "severity": info.severity.value, "remediation": info.remediation,
+            "references": link_urls(info.references),
+        }
+        group = fold.groups[cid]
+        by_check.append({
+            "id": cid, "severity": info.severity.value, "counts": group.counts, "total": group.total,
+            "listed": min(group.total, bounds.ROWS_PER_CHECK),
+        })
+    rows = fold.rows()
+    findings_json = _island(fold, rows, sorted(checks), catalog)
     # The static table serves readers without JavaScript and paper: every failure (failures sort
     # first), up to a bound, then the other results up to NOSCRIPT_LIMIT.
-    failing_total = sum(1 for f in findings if _display_status(f) == "fail")
-    static_n = max(NOSCRIPT_LIMIT, min(failing_total, PRINT_FAILURES_LIMIT))
+    failing_total = fold.failing
+    static_n = max(bounds.NOSCRIPT_LIMIT, min(failing_total, bounds.PRINT_FAILURES_LIMIT))
     nojs = [
         {
-            "rank": f.severity.rank, "sev": f.severity.value, "status": _display_status(f), "check": f.check_id,
-            "provider": f.provider, "kind": f.resource_kind, "name": f.resource_name, "where": _where(f),
-            "message": f.message + (f" [{f.key}]" if f.key else ""), "tags": tags_of.get(f.resource_id, []),
+            "rank": r.rank, "sev": r.severity, "status": r.status, "check": r.check_id, "provider": r.provider,
+            "kind": r.kind, "name": r.name, "where": r.where, "message": r.message,
+            "tags": fold.tags.get(r.resource_id, []),
         }
-        for f in findings[:static_n]
+        for r in fold.static.items()[:static_n]
     ]
     shown_frameworks = {fw.id for fw in result.frameworks}
     control_options = [
@@ -244,27 +219,9 @@ def context(result: ScanResult) -> dict[str, Any]:
         for c in result.controls
         if c.counts and c.framework in shown_frameworks
     ]
-    by_fp = {f.fingerprint: f for f in result.findings if f.status == Status.FAIL}
-    new_findings = []
-    if result.changes is not None:
-        new_findings = [by_fp[fp] for fp in result.changes.new if fp in by_fp][:NEW_FINDINGS_LIMIT]
-    first_seen: list[tuple[datetime, Finding]] = []
-    first_seen_more = 0
-    if result.history is not None:
-        seen = sorted(
-            ((when, by_fp[fp]) for fp, when in result.history.first_seen.items() if fp in by_fp and by_fp[fp].active_failure),
-            key=lambda pair: pair[0],
-        )
-        first_seen, first_seen_more = seen[:FIRST_SEEN_LIMIT], max(0, len(seen) - FIRST_SEEN_LIMIT)
-    inventory = [
-        {
-            "kind": item.get("kind", ""), "provider": item.get("ref", {}).get("provider", ""),
-            "account": item.get("ref", {}).get("account") or "", "region": item.get("ref", {}).get("region") or "",
-            "name": item.get("ref", {}).get("name", ""), "id": item.get("ref", {}).get("id", ""),
-            "tags": _tag_list(item.get("tags")),
-        }
-        for item in result.inventory
-    ]
+    new_findings = fold.new.items()
+    first_seen = fold.first_seen.items()
+    first_seen_more = fold.first_seen.omitted
     if not result.digest:
         digest_state = "(no digest recorded)"
     elif result.verify_digest():
@@ -277,14 +234,17 @@ def context(result: ScanResult) -> dict[str, Any]:
         "controls_by_fw": {
             fw.id: _controls_by_section(c for c in result.controls if c.framework == fw.id) for fw in result.frameworks
         },
-        "names": names, "checks": checks, "findings_json": findings_json, "findings_total": len(findings),
+        "names": fold.names, "checks": checks, "findings_json": findings_json, "findings_total": fold.total,
+        "findings_listed": len(rows), "by_check": by_check, "rows_per_check": bounds.ROWS_PER_CHECK,
         "nojs_findings": nojs, "failing_total": failing_total,
-        "failing_printed": min(failing_total, static_n), "check_ids": sorted(checks), "providers": providers, "kinds": kinds,
-        "evidence_shown": EVIDENCE_SHOWN, "failing_checks_of": _failing_checks(result.controls),
+        "failing_printed": min(failing_total, static_n), "check_ids": sorted(checks),
+        "providers": sorted(fold.providers), "kinds": sorted(fold.kinds),
+        "evidence_shown": bounds.EVIDENCE_SHOWN, "failing_checks_of": _failing_checks(result.controls),
         "control_options": control_options, "changes": result.changes, "new_findings": new_findings,
         "history": result.history, "first_seen": first_seen, "first_seen_more": first_seen_more,
-        "suppressed": [f for f in findings if f.status == Status.FAIL and f.suppression is not None],
-        "errors": result.collection_errors, "inventory": inventory, "digest": result.digest,
+        "suppressed": fold.suppressed.items(), "suppressed_total": fold.suppressed.seen,
+        "errors": result.collection_errors, "inventory": fold.inventory_rows, "inventory_total": fold.inventory_total,
+        "digest": result.digest,
         "digest_state": digest_state, "schema_version": result.schema_version or SCHEMA_VERSION,
         "score_chart": _score_chart(result) if result.frameworks else Markup(""),
         "trend_chart": _trend_chart(result),
