@@ -260,6 +260,26 @@ class ConcurrencyConfig(Strict):
     per_account: int = Field(default=16, ge=1, le=256, description="regions x services in flight per account")
 
 
+def _rate_or_off(value: Any) -> Any:
+    """``off`` (YAML reads it as false), ``false`` or 0: no throttle."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "false", "none")):
+        return 0
+    return value
+
+
+class ThrottleConfig(Strict):
+    """``distributed.throttle``: API requests per account, project or subscription, shared by every
+    thread and worker that scans it (through the broker's Redis when there is one)."""
+
+    requests_per_second: Annotated[float, BeforeValidator(_rate_or_off)] = Field(
+        default=20, ge=0, description="per account, project or subscription; 0 or off: no limit"
+    )
+    burst: int | None = Field(default=None, ge=1, description="requests sent at once before the rate applies [2 s worth]")
+    cooldown: float = Field(
+        default=10, gt=0, description="seconds at half rate after the cloud throttled, then as long to recover"
+    )
+
+
 class DistributedConfig(Strict):
     """``auditor worker`` and ``scan --distributed``: Celery over Redis or Valkey, the store shared."""
 
@@ -269,6 +289,7 @@ class DistributedConfig(Strict):
     )
     max_tasks_per_child: int = Field(default=20, ge=1, description="recycle a worker process after this many targets")
     concurrency: int = Field(default=2, ge=1, le=256, description="targets one worker scans at once")
+    throttle: ThrottleConfig = Field(default_factory=ThrottleConfig)
 
 
 class NotifyTarget(Strict):

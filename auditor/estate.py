@@ -53,6 +53,9 @@ def run_estate(options: ScanOptions, config_path: str | None) -> int:
     collectors = build_collectors(config)
     sources = sorted({c.name for c in collectors})
     started = datetime.now(UTC)
+    from auditor import throttle
+
+    throttle.ensure(config.distributed.throttle, None)  # one process: its own request budget per account
     with Progress(quiet=options.quiet) as progress:
         sink = collect(collectors, progress=progress, max_workers=config.concurrency.accounts)
     scope = estate_scope(config, config_path, collectors)

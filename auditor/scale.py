@@ -111,6 +111,10 @@ def run_shard(
     progress: Callable[[str], None] | None = None,
 ) -> list[TargetState]:
     """Register every target of the run (idempotent across shards), then scan this shard's."""
+    from auditor import throttle
+
+    # with a broker configured, shards share its buckets like workers do; without, each has its own
+    throttle.ensure(config.distributed.throttle, os.environ.get(BROKER_ENV) or config.distributed.broker)
     runs = open_runs(store_url)
     try:
         runs.create_run(run_id, scope, "shard", config.model_dump(mode="json"), targets)

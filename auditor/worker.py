@@ -41,10 +41,12 @@ def make_app(broker: str, visibility_timeout: int) -> Any:
 
     @app.task(name=TASK, bind=True, max_retries=None)
     def scan_target_task(self: Any, run_id: str, target: dict[str, Any], config: dict[str, Any], store_url: str) -> str:
+        from auditor import throttle
         from auditor.scale import TargetBusy, is_database_outage, open_runs, scan_target
         from auditor.targets import Target
 
         cfg = AuditorConfig.model_validate(config)
+        throttle.ensure(cfg.distributed.throttle, broker)  # every worker draws from the same buckets
         try:
             runs = open_runs(store_url)
         except Exception as exc:  # the store is down: retry later, the message stays unacknowledged

@@ -64,22 +64,29 @@ class AccountTarget:
 
 def session_for(target: AccountTarget, sink: CollectionSink, endpoint_url: str | None) -> boto3.Session:
     """An authenticated session in the target account (raises what boto3 raises)."""
+    from auditor.collectors.throttle_hooks import attach_boto3, attach_caller, aws_key
+
     boto3 = _boto3()
     if target.role_arn is None or target.use_base_session:
-        return boto3.Session(profile_name=target.profile or target.base_profile)
+        own = boto3.Session(profile_name=target.profile or target.base_profile)
+        attach_boto3(own, aws_key(target.account))
+        return own
     base = boto3.Session(profile_name=target.profile or target.base_profile)
+    attach_caller(base, endpoint_url)  # AssumeRole counts against the caller's account, shared by every task
     sts = base.client("sts", region_name=base.region_name or GLOBAL_REGION, endpoint_url=endpoint_url, config=DEFAULT_LIMITS.botocore_config())
     params: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": target.session_name}
     if target.external_id:
         params["ExternalId"] = target.external_id
     sink.call("sts:AssumeRole")
     creds = sts.assume_role(**params)["Credentials"]
-    return boto3.Session(
+    member = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=base.region_name or GLOBAL_REGION,
     )
+    attach_boto3(member, aws_key(target.account))
+    return member
 
 
 def _describe(exc: BaseException) -> str:
@@ -150,8 +157,11 @@ def list_organization_accounts(
     org: OrganizationConfig, sink: CollectionSink, endpoint_url: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
     """(management account id, active member accounts) through the management account."""
+    from auditor.collectors.throttle_hooks import attach_caller
+
     boto3 = _boto3()
     session = boto3.Session(profile_name=org.management_profile)
+    attach_caller(session, endpoint_url)  # the management account's budget
     sts = session.client("sts", region_name=GLOBAL_REGION, endpoint_url=endpoint_url, config=DEFAULT_LIMITS.botocore_config())
     sink.call("sts:GetCallerIdentity")
     me = sts.get_caller_identity()["Account"]

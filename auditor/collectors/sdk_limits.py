@@ -77,15 +77,20 @@ def is_timeout(text: str) -> bool:
     return any(word in lowered for word in TIMEOUT_WORDS)
 
 
-def timed_adapter(limits: SdkLimits, **kwargs: Any) -> Any:
+def timed_adapter(limits: SdkLimits, budget_key: Any = None, **kwargs: Any) -> Any:
     """A requests ``HTTPAdapter`` that sends every request with the limits' (connect, read)
     time-outs, whatever the library above it asked for (google-auth's token refresh waits 120 s,
-    some GAPIC methods not at all)."""
+    some GAPIC methods not at all). With ``budget_key`` (URL -> key), each request also draws
+    from the shared request budget (``auditor.throttle``)."""
     import requests.adapters
 
     class TimedAdapter(requests.adapters.HTTPAdapter):
         def send(self, request: Any, *args: Any, **send_kwargs: Any) -> Any:
             send_kwargs["timeout"] = limits.timeout
-            return super().send(request, *args, **send_kwargs)
+            if budget_key is None:
+                return super().send(request, *args, **send_kwargs)
+            from auditor.collectors.throttle_hooks import gated_send
+
+            return gated_send(super().send, request, budget_key, *args, **send_kwargs)
 
     return TimedAdapter(**kwargs)

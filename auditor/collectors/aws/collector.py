@@ -118,6 +118,9 @@ class AwsCollector:
         return f"aws-{self.account or 'unknown'}"
 
     def collect(self, sink: CollectionSink) -> None:
+        from auditor.collectors.throttle_hooks import attach_caller
+
+        attach_caller(self.session, self.endpoint_url)  # a no-op for a session already given an account's budget
         clients = Clients(
             self.session, sink, allowed_operations(), endpoint_url=self.endpoint_url, max_workers=self.max_workers,
             limits=self.limits,

@@ -142,6 +142,28 @@ def allow_list_policy(sink: CollectionSink, base_url: str) -> Any:
     return AllowListPolicy()
 
 
+def throttle_policy() -> Any:
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    from auditor import throttle
+    from auditor.collectors.throttle_hooks import THROTTLE_STATUS, azure_key
+
+    class ThrottlePolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+        """Paces requests by the shared budget of the subscription in their URL; reports 429s."""
+
+        def on_request(self, request: Any) -> None:
+            budget = throttle.active()
+            if budget is not None:
+                budget.acquire(azure_key(request.http_request.url))
+
+        def on_response(self, request: Any, response: Any) -> None:
+            budget = throttle.active()
+            if budget is not None and response.http_response.status_code == THROTTLE_STATUS:
+                budget.throttled(azure_key(request.http_request.url))
+
+    return ThrottlePolicy()
+
+
 def read_only_policies(
     credential: Any, scope: str, sink: CollectionSink, base_url: str, *, retry_total: int = 4, retry_backoff: float = 0.5
 ) -> list[Any]:
@@ -160,6 +182,7 @@ def read_only_policies(
         # RetryPolicy honours Retry-After on 429 and retries connection errors
         policies.RetryPolicy(retry_total=retry_total, retry_backoff_factor=retry_backoff, retry_backoff_max=20),
         allow_list_policy(sink, base_url),
+        throttle_policy(),  # after the retry policy: every attempt takes a token from its subscription's budget
         ARMChallengeAuthenticationPolicy(credential, scope),
         policies.NetworkTraceLoggingPolicy(),
         policies.DistributedTracingPolicy(),

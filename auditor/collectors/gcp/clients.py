@@ -37,11 +37,19 @@ def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: fl
     import requests.adapters
     from urllib3.util.retry import Retry
 
+    from auditor import throttle
+    from auditor.collectors.throttle_hooks import THROTTLE_STATUS, gated_send, gcp_key
+
     class CountingRetry(Retry):
         """urllib3's retry, counting each retried attempt as one more call."""
 
         def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
             retry = super().increment(method, url, *args, **kwargs)  # raises once retries are spent
+            response = kwargs.get("response")
+            if getattr(response, "status", None) == THROTTLE_STATUS and throttle.active() is not None:
+                # a 429 retried here never reaches the adapter's send: report it, and pace the retry
+                throttle.active().throttled(gcp_key(str(url)))  # type: ignore[union-attr]
+                throttle.active().acquire(gcp_key(str(url)))  # type: ignore[union-attr]
             op = operation_for(str(method), urlsplit(str(url)).path)
             if op is not None:
                 sink.call(op)
@@ -64,7 +72,7 @@ def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: fl
                 raise OperationNotAllowed(f"{request.method} {urlsplit(str(request.url)).path} is not on the read-only allow-list")
             sink.call(op)
             kwargs["timeout"] = limits.timeout  # GAPIC's own default may be none at all: a silent server would hang
-            return super().send(request, *args, **kwargs)
+            return gated_send(super().send, request, gcp_key, *args, **kwargs)
 
     retry = CountingRetry(
         # answers only, like GcpApi: a refused connection or a bad certificate fails at once

@@ -143,9 +143,11 @@ class GcpCollector:
         if self.ca_bundle:
             _pin_ca_bundle(session, self.ca_bundle)
         adapter_size = max(self.max_workers * 2, 10)
+        from auditor.collectors.throttle_hooks import gcp_key
 
         for prefix in ("http://", "https://"):
-            session.mount(prefix, timed_adapter(self.limits, pool_connections=adapter_size, pool_maxsize=adapter_size))
+            session.mount(prefix, timed_adapter(self.limits, gcp_key, pool_connections=adapter_size,
+                                                pool_maxsize=adapter_size))
         return session
 
     def _storage_client(self, creds: Any, session: Any, project: str) -> Any:
