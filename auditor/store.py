@@ -333,37 +333,22 @@ class Store:
         with self.engine.connect() as conn:
             return {r[0] for r in conn.execute(query)}
 
-    def first_seen(self, scope: str, fingerprints: set[str]) -> dict[str, datetime]:
-        """For each fingerprint, the start of the first stored scan of this scope it failed in."""
-        from sqlalchemy import func, select
-
-        if not fingerprints:
-            return {}
-        f, s = self.findings.c, self.scans.c
-        query = (
-            select(f.fingerprint, func.min(s.started))
-            .select_from(self.findings.join(self.scans, f.scan_id == s.id))
-            .where(s.scope == scope, f.status == Status.FAIL.value)
-            .group_by(f.fingerprint)
-        )
-        out: dict[str, datetime] = {}
-        with self.engine.connect() as conn:
-            for fp, started in conn.execute(query):
-                if fp in fingerprints and started is not None:
-                    out[fp] = _aware(started)
-        return out
-
     def history_for(self, result: ScanResult) -> HistoryInfo:
-        """How ``result`` relates to the stored scans of its scope (computed before it is saved)."""
+        """How ``result`` relates to the stored scans of its scope (computed before it is saved).
+
+        The set differences run in the database: the scan's failing fingerprints go, in batches
+        as they stream from the result file, into a temporary table of this connection, and the
+        queries compare it with the baseline's rows; nothing is ever committed."""
         scope = result.scan.scope
         previous = self.list_scans(scope, limit=TREND_POINTS - 1)
         # A scan that read nothing never serves as the baseline: everything would look new.
         baseline = self.previous_baseline(scope, previous)
-        now_failing = {f.fingerprint for f in result.findings if f.active_failure}
-        before = self.failing_fingerprints(baseline.id) if baseline else set()
-        first = self.first_seen(scope, now_failing)
-        for fp in now_failing:
-            first.setdefault(fp, result.scan.started)
+        with self.engine.connect() as conn:
+            now = self._failing_now(conn, result)
+            new, resolved, first = self._compare(conn, now, scope, baseline.id if baseline else None)
+            conn.rollback()  # the temporary table goes with the transaction
+        for fp in new:
+            first.setdefault(fp, result.scan.started)  # failing for the first time in this scope
         trend = [
             TrendPoint(scan_id=s.id, started=s.started, failing_by_severity=dict(s.counts.get("failures_by_severity", {})))
             for s in reversed(previous)
@@ -377,11 +362,58 @@ class Store:
         )
         return HistoryInfo(
             previous_scan_id=baseline.id if baseline else None,
-            new=sorted(now_failing - before) if baseline else sorted(now_failing),
-            resolved=sorted(before - now_failing),
+            new=sorted(new),
+            resolved=sorted(resolved),
             first_seen=dict(sorted(first.items())),
             trend=trend,
         )
+
+    def _failing_now(self, conn: Any, result: ScanResult) -> Any:
+        """A temporary table of ``result``'s unsuppressed failures (one row per finding; the
+        queries read it with DISTINCT), written in batches while the findings stream."""
+        from sqlalchemy import Column, MetaData, String, Table
+
+        now = Table("auditor_failing_now", MetaData(), Column("fingerprint", String(64), index=True),
+                    prefixes=["TEMPORARY"])
+        now.create(conn)
+        batch: list[dict[str, str]] = []
+        for f in result.findings:
+            if f.active_failure:
+                batch.append({"fingerprint": f.fingerprint})
+                if len(batch) >= 5000:
+                    conn.execute(now.insert(), batch)
+                    batch = []
+        if batch:
+            conn.execute(now.insert(), batch)
+        return now
+
+    def _compare(
+        self, conn: Any, now: Any, scope: str, baseline: str | None
+    ) -> tuple[list[str], list[str], dict[str, datetime]]:
+        """New (failing now, not in the baseline), resolved (the reverse) and, for what fails
+        now, the start of the first stored scan of the scope it failed in."""
+        from sqlalchemy import exists, func, select
+
+        f, s, n = self.findings.c, self.scans.c, now.c
+        failing_in_baseline = (f.scan_id == baseline, f.status == Status.FAIL.value, f.suppressed.is_(False))
+        new_q = select(n.fingerprint).distinct()
+        if baseline is not None:
+            new_q = new_q.where(~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline))
+        new = [r[0] for r in conn.execute(new_q)]
+        resolved: list[str] = []
+        if baseline is not None:
+            resolved_q = select(f.fingerprint).where(
+                *failing_in_baseline, ~exists().where(n.fingerprint == f.fingerprint)
+            )
+            resolved = [r[0] for r in conn.execute(resolved_q)]
+        seen_q = (
+            select(f.fingerprint, func.min(s.started))
+            .select_from(self.findings.join(self.scans, f.scan_id == s.id))
+            .where(s.scope == scope, f.status == Status.FAIL.value, exists().where(n.fingerprint == f.fingerprint))
+            .group_by(f.fingerprint)
+        )
+        first = {fp: _aware(started) for fp, started in conn.execute(seen_q) if started is not None}
+        return new, resolved, first
 
 
 def _compressed(result: ScanResult) -> bytes:

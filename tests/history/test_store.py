@@ -193,3 +193,53 @@ def test_schema_head_constant_matches_the_migrations() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "store_migrations"))
     assert ScriptDirectory.from_config(cfg).get_current_head() == store_module.SCHEMA_HEAD
+
+
+def _reference_history(stored: list, result, scope: str) -> tuple[list[str], list[str], dict]:
+    """What history_for must answer, computed the plain way (every fingerprint in a Python set)."""
+    def failing(r) -> set[str]:
+        return {f.fingerprint for f in r.findings if f.active_failure}
+
+    same = [r for r in stored if r.scan.scope == scope]
+    baseline = max(same, key=lambda r: r.scan.started) if same else None
+    now, before = failing(result), failing(baseline) if baseline else set()
+    first: dict = {}
+    for r in sorted(same, key=lambda r: r.scan.started):
+        for f in r.findings:
+            if f.status == Status.FAIL and f.fingerprint in now:
+                first.setdefault(f.fingerprint, r.scan.started)
+    for fp in now:
+        first.setdefault(fp, result.scan.started)
+    return sorted(now - before), sorted(before - now), dict(sorted(first.items()))
+
+
+def test_history_computed_in_the_store_equals_the_set_arithmetic(store_path: Path) -> None:
+    """The set differences run in SQL over a temporary table; the answer is the one plain set
+    arithmetic gives, across batches (more than 5,000 failures), duplicates, suppressions, passes
+    and scans of another scope."""
+    store = open_store(normalise_url(str(store_path)))
+
+    def day_scan(day: int, ids: range, *, scope: str = "aws-111111111111", muted: range = range(0)):
+        findings = [finding("bucket_public_read", f"arn:{i}", suppressed=i in muted) for i in ids]
+        findings += [finding("bucket_unencrypted", f"arn:{i}", status=Status.PASS) for i in ids[:50]]
+        findings.append(findings[0])  # the same fingerprint twice
+        return scan(findings, day=day, scope=scope)
+
+    stored = [
+        day_scan(0, range(0, 4000)),
+        day_scan(1, range(3000, 9000), scope="aws-222222222222"),
+        day_scan(2, range(1000, 6000), muted=range(1000, 1500)),
+    ]
+    for r in stored:
+        store.save(r)
+    current = day_scan(3, range(2000, 8000), muted=range(7000, 7100))
+    history = store.history_for(current)
+    new, resolved, first = _reference_history(stored, current, "aws-111111111111")
+    assert history.previous_scan_id == stored[2].scan.id
+    assert len(new) > 1000 and len(resolved) >= 500
+    assert history.new == new and history.resolved == resolved and history.first_seen == first
+    assert set(store.failing_fingerprints(stored[2].scan.id)) == {
+        f.fingerprint for f in stored[2].findings if f.active_failure
+    }
+    with sqlite3.connect(store_path) as db:  # nothing of the comparison was written
+        assert db.execute("select count(*) from sqlite_master where name like 'auditor_failing%'").fetchone()[0] == 0
