@@ -45,11 +45,11 @@ def _adapter(sink: CollectionSink, pool_size: int, max_retries: int, backoff: fl
 
         def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
             retry = super().increment(method, url, *args, **kwargs)  # raises once retries are spent
-            response = kwargs.get("response")
-            if getattr(response, "status", None) == THROTTLE_STATUS and throttle.active() is not None:
-                # a 429 retried here never reaches the adapter's send: report it, and pace the retry
-                throttle.active().throttled(gcp_key(str(url)))  # type: ignore[union-attr]
-                throttle.active().acquire(gcp_key(str(url)))  # type: ignore[union-attr]
+            budget = throttle.active()
+            if budget is not None:  # a retry made here never reaches the adapter's send: pace it, report a 429
+                if getattr(kwargs.get("response"), "status", None) == THROTTLE_STATUS:
+                    budget.throttled(gcp_key(str(url)))
+                budget.acquire(gcp_key(str(url)))
             op = operation_for(str(method), urlsplit(str(url)).path)
             if op is not None:
                 sink.call(op)
