@@ -9,12 +9,14 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -30,6 +32,34 @@ from auditor.findings import Severity, Suppression
 
 class ConfigError(Exception):
     """A usage or configuration error: exit code 2."""
+
+
+class SettingError(ConfigError):
+    """One setting of a source that is well formed but cannot be used (a path that does not
+    exist, a target that does not parse). ``key`` is the setting's name in ``sources.<source>``;
+    whoever reports it names it as the user wrote it (a key of auditor.yaml or a flag)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+# How a source's setting is named in an error: (source, key path) -> the user's spelling.
+SettingNamer = Callable[[str, str], str]
+
+
+def config_key(source: str, key: str) -> str:
+    """The name of a setting in auditor.yaml: ``sources.aws.regions``."""
+    return f"sources.{source}.{key}" if key else f"sources.{source}"
+
+
+def split_multi(values: Iterable[str] | None) -> list[str]:
+    """Multi-valued settings accept both repetition and commas: ``--regions a,b --regions c``."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
 
 
 class Strict(BaseModel):
@@ -72,6 +102,71 @@ class ChecksConfig(Strict):
     dirs: list[str] = Field(default_factory=list, description="extra folders of user checks")
 
 
+def _str_list(value: Any) -> Any:
+    """A setting that takes one value or a list: a lone string (or number) becomes a list."""
+    if value is None:
+        return []
+    if isinstance(value, str | int | float):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) else v for v in value]
+    return value
+
+
+StrList = Annotated[list[str], BeforeValidator(_str_list)]
+
+
+def _comma_list(value: Any) -> Any:
+    """A list setting whose values may also be joined by commas (``regions: us-east-1, eu-west-1``)."""
+    value = _str_list(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return split_multi(value)
+    return value
+
+
+CommaList = Annotated[list[str], BeforeValidator(_comma_list)]
+
+
+def _service_urls(value: Any) -> Any:
+    """``sources.gcp.endpoints``: a mapping, or ``service=URL`` strings, -> {service: URL}."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        value = [f"{k}={v}" for k, v in value.items()]
+    out: dict[str, str] = {}
+    for item in _str_list(value):
+        service, sep, url = str(item).partition("=")
+        if not sep or not service.strip() or not url.strip():
+            raise ValueError(f"expected service=URL, got {item!r}")
+        if not url.strip().startswith(("http://", "https://")):
+            raise ValueError(f"{service.strip()} URL must start with http:// or https://, got {url.strip()!r}")
+        out[service.strip()] = url.strip()
+    return out
+
+
+ServiceUrls = Annotated[dict[str, str], BeforeValidator(_service_urls)]
+
+
+def parse_size(value: str | int) -> int:
+    """``500M``, ``2G`` or a number of bytes."""
+    if isinstance(value, int):
+        return value
+    text = value.strip().upper()
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    try:
+        if text[-1:] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise ValueError(f"expected a size such as 500M or 2G, got {value!r}") from None
+
+
+def _size(value: str | int | None) -> str | int | None:
+    if value is not None:
+        parse_size(value)
+    return value
+
+
 _ACCOUNT_ID = r"^[0-9]{12}$"
 
 
@@ -105,7 +200,7 @@ class AwsSourceConfig(Strict):
     """``sources.aws``: one account (``profile``), a list of ``accounts``, or an ``organization``."""
 
     profile: str | None = None
-    regions: list[str] = Field(default_factory=list, description="empty: every enabled region")
+    regions: CommaList = Field(default_factory=list, description="empty: every enabled region")
     endpoint_url: str | None = Field(default=None, description="for tests and emulators only")
     role_name: str | None = Field(default=None, description="default role for entries of accounts")
     external_id: str | None = None
@@ -117,46 +212,16 @@ class AwsSourceConfig(Strict):
     read_timeout: float | None = Field(default=None, gt=0, description="seconds to wait for each answer")
     max_attempts: int | None = Field(default=None, ge=1, description="attempts per API call, the first included")
 
-    def collector_section(self) -> dict[str, Any]:
-        """The plain single-account mapping that ``scan aws``'s collectors_from_config takes."""
-        out: dict[str, Any] = {}
-        if self.profile:
-            out["profile"] = self.profile
-        if self.regions:
-            out["regions"] = list(self.regions)
-        if self.endpoint_url:
-            out["endpoint_url"] = self.endpoint_url
-        for key in ("connect_timeout", "read_timeout", "max_attempts"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
-
-
-def _str_list(value: Any) -> Any:
-    """A setting that takes one value or a list: a lone string (or number) becomes a list."""
-    if value is None:
-        return []
-    if isinstance(value, str | int | float):
-        return [str(value)]
-    if isinstance(value, list):
-        return [str(v) if isinstance(v, int | float) else v for v in value]
-    return value
-
-
-StrList = Annotated[list[str], BeforeValidator(_str_list)]
-
 
 def _alias(*names: str) -> Any:
     return Field(default_factory=list, validation_alias=AliasChoices(*names))
 
 
 class SourceSection(Strict):
-    """A source's section of auditor.yaml; ``section()`` is the plain mapping its builder takes."""
+    """A source's section of auditor.yaml. Its keys are the names of that source's command-line
+    options (``--own-account`` is ``own_accounts``), so a flag and a key are validated alike."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    def section(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
 
 
 class SdkLimitsSection(SourceSection):
@@ -168,18 +233,19 @@ class SdkLimitsSection(SourceSection):
 class GcpSourceConfig(SdkLimitsSection):
     """``sources.gcp``: projects (default: every project the credentials see)."""
 
-    projects: StrList = _alias("projects", "project")
-    endpoints: dict[str, str] | StrList | None = Field(
-        default=None, validation_alias=AliasChoices("endpoints", "endpoint"), description="service -> URL overrides"
+    projects: CommaList = _alias("projects", "project")
+    endpoints: ServiceUrls | None = Field(
+        default=None, validation_alias=AliasChoices("endpoints", "endpoint"),
+        description="service -> URL overrides (a mapping, or service=URL strings)",
     )
     ca_bundle: str | None = None
-    regions: StrList = _alias("regions", "region")
+    regions: CommaList = _alias("regions", "region")
 
 
 class AzureSourceConfig(SdkLimitsSection):
     """``sources.azure``: subscriptions (default: every subscription visible)."""
 
-    subscriptions: StrList = _alias("subscriptions", "subscription")
+    subscriptions: CommaList = _alias("subscriptions", "subscription")
     cloud: Literal["public", "usgov", "china"] = "public"
     resource_manager_url: str | None = None
     ca_bundle: str | None = None
@@ -191,7 +257,7 @@ class IacSourceConfig(SourceSection):
     paths: StrList = _alias("paths", "path")
     var_files: StrList = _alias("var_files", "var_file")
     root: str | None = None
-    own_accounts: StrList = _alias("own_accounts", "own_account")
+    own_accounts: CommaList = _alias("own_accounts", "own_account")
     skip_paths: StrList = _alias("skip_paths", "skip_path")
     max_file_size: float | None = Field(default=None, gt=0, description="MiB")
 
@@ -205,7 +271,7 @@ class IacSourceConfig(SourceSection):
 class EndpointsSourceConfig(SourceSection):
     """``sources.endpoints``: URLs, host:port, hosts or CIDR ranges to probe (GET and HEAD only)."""
 
-    targets: StrList = Field(default_factory=list)
+    targets: CommaList = Field(default_factory=list)
     targets_file: str | None = None
     max_hosts: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
@@ -225,17 +291,22 @@ class FilesSourceConfig(SourceSection):
     paths: StrList = Field(default_factory=list)
     root: str | None = None
     advisories: StrList = Field(default_factory=list)
-    max_file_size: str | int | None = Field(default=None, description="e.g. 500M or 2G")
+    max_file_size: Annotated[str | int | None, AfterValidator(_size)] = Field(default=None, description="e.g. 500M or 2G")
     no_hash: bool = False
     trusted_keys: StrList = Field(default_factory=list)
     workers: int | None = Field(default=None, ge=1)
+    max_archive_depth: int | None = Field(default=None, ge=1, description="archives nested deeper are not read")
+    max_archive_members: int | None = Field(default=None, ge=1, description="members of one zip read at most")
+    max_compression_ratio: int | None = Field(
+        default=None, ge=1, description="a member is read up to this many times its compressed size"
+    )
 
 
-class K8sSourceConfig(SourceSection):
+class K8sSourceConfig(SdkLimitsSection):
     """``sources.k8s``: kubeconfig contexts (default: the current one)."""
 
-    contexts: StrList = _alias("contexts", "context")
-    namespaces: StrList = _alias("namespaces", "namespace")
+    contexts: CommaList = _alias("contexts", "context")
+    namespaces: CommaList = _alias("namespaces", "namespace")
     kubeconfig: str | None = None
     page_size: int | None = Field(default=None, ge=1, le=5000)
 
@@ -253,6 +324,19 @@ class SourcesConfig(Strict):
 
     def configured(self) -> list[str]:
         return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
+def source_config(source: str, settings: Mapping[str, Any], name_of: SettingNamer = config_key) -> SourcesConfig:
+    """``sources`` holding one source's settings (command-line values or a mapping), validated as
+    auditor.yaml's section is; each error names its setting through ``name_of``."""
+    try:
+        return SourcesConfig.model_validate({source: dict(settings)})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = name_of(source, ".".join(str(p) for p in err["loc"][1:]))
+            lines.append(f"{where}: {err['msg']}" if where else err["msg"])
+        raise ConfigError("\n  ".join(lines)) from None
 
 
 class ConcurrencyConfig(Strict):

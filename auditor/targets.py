@@ -23,7 +23,10 @@ from auditor.config import (
     AwsSourceConfig,
     ConcurrencyConfig,
     ConfigError,
+    SettingError,
+    SettingNamer,
     SourcesConfig,
+    config_key,
 )
 
 
@@ -53,28 +56,26 @@ class Target:
         return f"{text}-{hashlib.sha256(self.id.encode()).hexdigest()[:8]}"
 
 
-def collectors_for_sources(sources: SourcesConfig, limits: ConcurrencyConfig | None = None) -> list[Collector]:
-    """Every collector a ``sources`` section asks for; config mistakes raise ConfigError before any I/O."""
-    from auditor import sources as source_builders
-    from auditor.collectors import aws_org
+def collectors_for_sources(
+    sources: SourcesConfig, limits: ConcurrencyConfig | None = None, name_of: SettingNamer = config_key
+) -> list[Collector]:
+    """Every collector a ``sources`` section asks for; config mistakes raise ConfigError before any I/O.
+
+    The one place a configuration becomes collectors: ``auditor scan <source>`` (its flags turned
+    into the same typed section), the estate scan, a distributed task and a shard. ``name_of``
+    names a setting in errors as the user wrote it (a key of auditor.yaml, or a flag)."""
+    from auditor.sources import source_module
 
     limits = limits or ConcurrencyConfig()
     collectors: list[Collector] = []
     for name in sources.configured():
-        if name == "aws" and sources.aws is not None:
-            aws = sources.aws
-            multi = aws_org.collectors_for(aws, max_accounts=limits.accounts, max_workers=limits.per_account)
-            collectors.extend(multi)
-            if multi:  # with accounts or an organization, ``profile`` is only the base to assume roles from
-                continue
-            section = {**aws.collector_section(), "max_workers": limits.per_account}
-        else:
-            section = getattr(sources, name).section()
         try:
-            collectors.extend(source_builders.collectors_from_config(name, section))
+            collectors.extend(source_module(name).collectors(getattr(sources, name), limits))
+        except SettingError as exc:
+            raise ConfigError(f"{name_of(name, exc.key)}: {exc.message}") from exc
         except ConfigError as exc:
-            text = str(exc)
-            raise ConfigError(text if text.startswith(f"sources.{name}") else f"sources.{name}: {text}") from exc
+            text, where = str(exc), name_of(name, "")
+            raise ConfigError(text if not where or text.startswith(where) else f"{where}: {text}") from exc
     return collectors
 
 

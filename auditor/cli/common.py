@@ -10,10 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from auditor.config import ConfigError, load_config
+from auditor.config import ConfigError, load_config, split_multi
 from auditor.findings import Severity
 from auditor.pipeline import ScanOptions
-from auditor.sources.common import split_multi
 
 F = TypeVar("F", bound=Callable[..., Any])
 

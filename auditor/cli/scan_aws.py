@@ -7,14 +7,9 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import common_scan_options, scan_options, split_multi
-from auditor.cli.sdk_options import limits_from, sdk_limit_options
-from auditor.sources.aws import (  # noqa: F401  (moved to the core; names kept for callers)
-    CONFIG_KEYS,
-    _as_list,
-    build_collectors,
-    collectors_from_config,
-)
+from auditor.cli.common import common_scan_options, scan_options
+from auditor.cli.sdk_options import sdk_limit_options
+from auditor.cli.source_flags import collectors_from_flags, per_account_limit
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -22,19 +17,16 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--profile", help="Named profile from the AWS config (default: the standard credential chain).")
     @click.option("--regions", "regions", multiple=True, help="Regions to scan (commas or repetition). Default: every enabled region.")
     @click.option("--endpoint-url", help="Send every API call to this endpoint (AWS_ENDPOINT_URL is also honoured).")
-    @click.option("--max-workers", default=16, show_default=True, type=int, help="Concurrent API calls.")
+    @click.option("--max-workers", default=16, show_default=True, type=int, help="Concurrent API calls (concurrency.per_account).")
     @sdk_limit_options
     @common_scan_options
-    def scan_aws(
-        profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, max_workers: int, **common: Any
-    ) -> None:
+    def scan_aws(max_workers: int, **flags: Any) -> None:
         """Scan one AWS account, read-only: S3, IAM, SageMaker, Bedrock, EC2, KMS, CloudTrail.
 
         Needs the permissions in docs/aws-readonly-policy.json (or ReadOnlyAccess / SecurityAudit).
         """
         from auditor.pipeline import run_scan
 
-        limits = limits_from(common)
-        options = scan_options(common)
-        collectors = build_collectors(profile, split_multi(regions), endpoint_url, max_workers, limits)
+        options = scan_options(flags)  # pops the common options: the rest are sources.aws keys
+        collectors = collectors_from_flags("aws", flags, per_account_limit("--max-workers", max_workers))
         sys.exit(run_scan(collectors, options, sources=["aws"]))

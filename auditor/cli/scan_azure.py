@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, get_args
 
 import click
 
-from auditor.cli.common import common_scan_options, scan_options, split_multi
-from auditor.cli.sdk_options import limits_from, sdk_limit_options
-from auditor.sources.azure import (  # noqa: F401  (moved to the core; names kept for callers)
-    CLOUD_NAMES,
-    CONFIG_KEYS,
-    _as_list,
-    build_collectors,
-    collectors_from_config,
-)
+from auditor.cli.common import common_scan_options, scan_options
+from auditor.cli.sdk_options import sdk_limit_options
+from auditor.cli.source_flags import collectors_from_flags
+from auditor.config import AzureSourceConfig
+
+CLOUD_NAMES = get_args(AzureSourceConfig.model_fields["cloud"].annotation)
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -26,13 +23,12 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates to trust for the resource manager (PEM).")
     @sdk_limit_options
     @common_scan_options
-    def scan_azure(subscriptions: tuple[str, ...], cloud: str, resource_manager_url: str | None, ca_bundle: str | None, **common: Any) -> None:
+    def scan_azure(**flags: Any) -> None:
         """Scan Azure subscriptions (DefaultAzureCredential; read-only, the Reader role is enough)."""
         from auditor.pipeline import run_scan
 
-        limits = limits_from(common)
-        options = scan_options(common)
-        collectors = build_collectors(split_multi(subscriptions), cloud, resource_manager_url, ca_bundle, limits)
+        options = scan_options(flags)  # pops the common options: the rest are sources.azure keys
+        collectors = collectors_from_flags("azure", flags)
         for collector in collectors:
             collector.prepare()  # type: ignore[attr-defined]
         sys.exit(run_scan(collectors, options, sources=["azure"]))

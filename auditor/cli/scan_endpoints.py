@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from auditor.cli.common import common_scan_options, scan_options, split_multi
+from auditor.cli.common import common_scan_options, scan_options
+from auditor.cli.source_flags import collectors_from_flags
 
 if TYPE_CHECKING:
     from auditor.collectors.endpoints import EndpointCollector
-
-from auditor.sources.endpoints import (  # noqa: F401  (moved to the core; names kept for callers)
-    CONFIG_KEYS,
-    LIMIT_KEYS,
-    _limit_kwargs,
-    build_collector,
-    collectors_from_config,
-)
 
 
 def classification_table(collector: EndpointCollector) -> str:
@@ -68,40 +61,16 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--host-header", metavar="NAME", help="Present this host name (Host header, TLS name) instead of the address, "
                   "as clients of a name-based virtual host do.")
     @common_scan_options
-    def scan_endpoints(
-        targets: tuple[str, ...],
-        targets_file: str | None,
-        max_hosts: int,
-        concurrency: int,
-        per_host: int,
-        timeout: float,
-        ca_bundle: str | None,
-        host_header: str | None,
-        read_timeout: float | None,
-        target_timeout: float,
-        max_body: int,
-        max_decompression_ratio: float,
-        **common: Any,
-    ) -> None:
+    def scan_endpoints(**flags: Any) -> None:
         """Probe ML services (Jupyter, MLflow, Ray, TorchServe, ...) with read-only GET requests.
 
         TARGETS are URLs, host:port, bare hosts (then the default ML ports) or CIDR ranges.
         """
         from auditor.pipeline import run_scan
 
-        options = scan_options(common)
-        collector = build_collector(
-            split_multi(targets),
-            targets_file=targets_file,
-            max_hosts=max_hosts,
-            concurrency=concurrency,
-            per_host=per_host,
-            timeout=timeout,
-            ca_bundle=ca_bundle,
-            host_header=host_header,
-            limits={"read_timeout": read_timeout, "target_timeout": target_timeout, "max_body": max_body,
-                    "max_decompression_ratio": max_decompression_ratio},
-        )
+        options = scan_options(flags)  # pops the common options: the rest are sources.endpoints keys
+        (built,) = collectors_from_flags("endpoints", flags)
+        collector = cast("EndpointCollector", built)
         code = run_scan([collector], options, sources=["endpoints"])
         if not options.quiet:
             click.echo(classification_table(collector))

@@ -9,13 +9,7 @@ from typing import Any
 import click
 
 from auditor.cli.common import common_scan_options, scan_options
-from auditor.sources.files import (  # noqa: F401  (moved to the core; names kept for callers)
-    CONFIG_KEYS,
-    _as_list,
-    _size,
-    build_collectors,
-    collectors_from_config,
-)
+from auditor.cli.source_flags import collectors_from_flags
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -33,9 +27,7 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--trusted-key", "trusted_keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="Ed25519 public key (PEM) accepted for lineage manifests. Repeatable.")
     @common_scan_options
-    def scan_files(paths: tuple[Path, ...], advisories: tuple[Path, ...], max_file_size: str | None, root: Path | None,
-                   no_hash: bool, trusted_keys: tuple[Path, ...], max_archive_depth: str | None,
-                   max_archive_members: str | None, max_compression_ratio: str | None, **common: Any) -> None:
+    def scan_files(**flags: Any) -> None:
         """Scan model files, notebooks, dependency manifests and lineage manifests under PATHS.
 
         Formats are recognised by their first bytes, not by file names. Nothing is loaded or
@@ -44,11 +36,6 @@ def register(cli: click.Group, scan: click.Group) -> None:
         """
         from auditor.pipeline import run_scan
 
-        options = scan_options(common)
-        collectors = build_collectors(
-            [str(p) for p in paths], root=str(root) if root else None, advisories=[str(a) for a in advisories],
-            max_file_size=max_file_size, no_hash=no_hash, trusted_keys=[str(k) for k in trusted_keys],
-            archive_limits={"max_archive_depth": max_archive_depth, "max_archive_members": max_archive_members,
-                            "max_compression_ratio": max_compression_ratio},
-        )
+        options = scan_options(flags)  # pops the common options: the rest are sources.files keys
+        collectors = collectors_from_flags("files", flags)
         sys.exit(run_scan(collectors, options, sources=["files"]))

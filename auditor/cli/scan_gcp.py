@@ -7,15 +7,9 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import common_scan_options, scan_options, split_multi
-from auditor.cli.sdk_options import limits_from, sdk_limit_options
-from auditor.sources.gcp import (  # noqa: F401  (moved to the core; names kept for callers)
-    CONFIG_KEYS,
-    _as_list,
-    build_collectors,
-    collectors_from_config,
-    parse_endpoints,
-)
+from auditor.cli.common import common_scan_options, scan_options
+from auditor.cli.sdk_options import sdk_limit_options
+from auditor.cli.source_flags import collectors_from_flags
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -29,13 +23,12 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--region", "regions", multiple=True, help="Vertex AI regions to read endpoints from (repeat or commas).")
     @sdk_limit_options
     @common_scan_options
-    def scan_gcp(projects: tuple[str, ...], endpoints: tuple[str, ...], ca_bundle: str | None, regions: tuple[str, ...], **common: Any) -> None:
+    def scan_gcp(**flags: Any) -> None:
         """Scan GCP projects (Application Default Credentials; read-only)."""
         from auditor.pipeline import run_scan
 
-        limits = limits_from(common)
-        options = scan_options(common)
-        collectors = build_collectors(split_multi(projects), parse_endpoints(endpoints), ca_bundle, split_multi(regions), limits)
+        options = scan_options(flags)  # pops the common options: the rest are sources.gcp keys
+        collectors = collectors_from_flags("gcp", flags)
         for collector in collectors:
             collector.prepare()  # type: ignore[attr-defined]
         sys.exit(run_scan(collectors, options, sources=["gcp"]))

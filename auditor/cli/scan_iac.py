@@ -8,12 +8,7 @@ from typing import Any
 import click
 
 from auditor.cli.common import common_scan_options, scan_options
-from auditor.collectors.base import Collector
-from auditor.sources.iac import (  # noqa: F401  (moved to the core; names kept for callers)
-    _limits,
-    _require_parsers,
-    collectors_from_config,
-)
+from auditor.cli.source_flags import collectors_from_flags
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -25,31 +20,10 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--skip-path", "skip_paths", multiple=True, metavar="GLOB", help="Do not scan files or folders matching GLOB, relative to the scanned folder (repeatable), e.g. 'vendor/*' or '**/test'.")
     @click.option("--max-file-size", type=float, default=None, metavar="MIB", help="Refuse IaC files larger than this many MiB before parsing (default 8); each refused file is a collection error.")
     @common_scan_options
-    def scan_iac(
-        paths: tuple[str, ...],
-        var_files: tuple[str, ...],
-        root: str | None,
-        own_accounts: tuple[str, ...],
-        skip_paths: tuple[str, ...],
-        max_file_size: float | None,
-        **common: Any,
-    ) -> None:
+    def scan_iac(**flags: Any) -> None:
         """Scan Terraform (.tf, .tf.json, plan JSON) and CloudFormation (YAML, JSON) files or folders."""
-        options = scan_options(common)
-        collectors = collectors_from_config(
-            {
-                "paths": list(paths),
-                "var_file": list(var_files),
-                "root": root,
-                "own_account": list(own_accounts),
-                "skip_path": list(skip_paths),
-                "max_file_size": max_file_size,
-            }
-        )
-        sys.exit(_run(collectors, options))
+        from auditor.pipeline import run_scan
 
-
-def _run(collectors: list[Collector], options: Any) -> int:
-    from auditor.pipeline import run_scan
-
-    return run_scan(collectors, options, sources=["iac"])
+        options = scan_options(flags)  # pops the common options: the rest are sources.iac keys
+        collectors = collectors_from_flags("iac", flags)
+        sys.exit(run_scan(collectors, options, sources=["iac"]))

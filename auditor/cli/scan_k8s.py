@@ -7,14 +7,9 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import common_scan_options, scan_options, split_multi
+from auditor.cli.common import common_scan_options, scan_options
 from auditor.cli.sdk_options import sdk_limit_options
-from auditor.sources.common import limits_from
-from auditor.sources.k8s import (  # noqa: F401  (moved to the core; names kept for callers)
-    CONFIG_KEYS,
-    build_collectors,
-    collectors_from_config,
-)
+from auditor.cli.source_flags import collectors_from_flags
 
 
 def register(cli: click.Group, scan: click.Group) -> None:
@@ -25,13 +20,10 @@ def register(cli: click.Group, scan: click.Group) -> None:
     @click.option("--page-size", type=click.IntRange(min=1, max=5000), default=500, show_default=True, help="Objects per list request.")
     @sdk_limit_options
     @common_scan_options
-    def scan_k8s(contexts: tuple[str, ...], namespaces: tuple[str, ...], kubeconfig: str | None, page_size: int, **common: Any) -> None:
+    def scan_k8s(**flags: Any) -> None:
         """Scan ML workloads on a Kubernetes cluster: Ray, Kubeflow, JupyterHub, MLflow, KServe (list/get only)."""
         from auditor.pipeline import run_scan
 
-        limits = limits_from(common, "scan k8s: ")
-        options = scan_options(common)
-        collectors = build_collectors(split_multi(contexts), split_multi(namespaces), kubeconfig, page_size, limits)
-        for collector in collectors:
-            collector.prepare()  # type: ignore[attr-defined]
+        options = scan_options(flags)  # pops the common options: the rest are sources.k8s keys
+        collectors = collectors_from_flags("k8s", flags)  # each context's kubeconfig is loaded here
         sys.exit(run_scan(collectors, options, sources=["k8s"]))

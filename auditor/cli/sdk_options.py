@@ -4,15 +4,9 @@ same on ``scan aws``, ``scan gcp`` and ``scan azure`` and in their config sectio
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
-
-from auditor.sources.common import SDK_KEYS as CONFIG_KEYS  # noqa: F401
-from auditor.sources.common import limits_from  # noqa: F401
-
-if TYPE_CHECKING:
-    pass
 
 F = TypeVar("F", bound=Callable[..., Any])
 

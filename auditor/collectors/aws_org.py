@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditor.collectors.base import CollectionError, CollectionSink, Collector
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS
-from auditor.config import AwsAccountConfig, AwsSourceConfig, ConfigError, OrganizationConfig
+from auditor.config import AwsAccountConfig, AwsSourceConfig, ConfigError, OrganizationConfig, SettingError
 
 if TYPE_CHECKING:
     import boto3
@@ -311,7 +311,7 @@ def check_regions(regions: list[str]) -> None:
         known.update(session.get_available_regions("ec2", partition_name=partition))
     bad = [r for r in regions if r not in known]
     if bad:
-        raise ConfigError(f"sources.aws.regions: unknown AWS region(s) {', '.join(bad)}")
+        raise SettingError("regions", f"unknown AWS region(s) {', '.join(bad)}")
 
 
 def collectors_for(

@@ -13,7 +13,7 @@ from typing import Any
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_ATTEMPTS = 4
-CONFIG_KEYS = ("connect_timeout", "read_timeout", "max_attempts")  # the same in sources.aws|gcp|azure
+CONFIG_KEYS = ("connect_timeout", "read_timeout", "max_attempts")  # the same in sources.aws|gcp|azure|k8s
 
 
 @dataclass(frozen=True)
@@ -21,24 +21,6 @@ class SdkLimits:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # the first attempt included
-
-    @classmethod
-    def from_values(cls, values: dict[str, Any], where: str = "") -> SdkLimits:
-        """From CLI flags or a config section; None keeps the default. Raises ValueError naming the key."""
-        kwargs: dict[str, Any] = {}
-        for key in CONFIG_KEYS:
-            value = values.get(key)
-            if value is None:
-                continue
-            kind = int if key == "max_attempts" else float
-            try:
-                number = kind(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}{key}: expected a number, got {value!r}") from None
-            if number <= 0:
-                raise ValueError(f"{where}{key}: must be above 0, got {value!r}")
-            kwargs[key] = number
-        return cls(**kwargs)
 
     @property
     def timeout(self) -> tuple[float, float]:

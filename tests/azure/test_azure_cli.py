@@ -66,8 +66,6 @@ def test_scan_azure_denied_subscription_listing_exits_3(fake_arm: FakeArm, ca_fi
 
 
 def test_collectors_from_config() -> None:
-    from auditor.cli.scan_azure import collectors_from_config
-
     (c,) = collectors_from_config({"subscription": "a,b", "cloud": "china"})
     assert c.subscriptions == ["a", "b"]  # type: ignore[attr-defined]
     assert c.base_url == "https://management.chinacloudapi.cn"  # type: ignore[attr-defined]
@@ -76,10 +74,19 @@ def test_collectors_from_config() -> None:
 
 
 def test_collectors_from_config_rejects_bad_input() -> None:
-    from auditor.cli.scan_azure import collectors_from_config
     from auditor.config import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"sources\.azure\.tenant: Extra inputs are not permitted"):
         collectors_from_config({"tenant": "x"})
-    with pytest.raises(ConfigError, match="not one of"):
+    with pytest.raises(ConfigError, match=r"sources\.azure\.cloud: Input should be 'public', 'usgov' or 'china'"):
         collectors_from_config({"cloud": "germany"})
+    with pytest.raises(ConfigError, match=r"sources\.azure\.resource_manager_url: must start with https://"):
+        collectors_from_config({"resource_manager_url": "arm.contoso.internal"})
+
+
+def collectors_from_config(section: dict) -> list:
+    """``sources.azure`` of auditor.yaml, through the one place a configuration becomes collectors."""
+    from auditor.config import source_config
+    from auditor.targets import collectors_for_sources
+
+    return collectors_for_sources(source_config("azure", section))

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import cli
-from auditor.cli.scan_endpoints import collectors_from_config
-from auditor.config import ConfigError
+from auditor.config import ConfigError, source_config
+from auditor.targets import collectors_for_sources
 
 from .imitation import RecordingServer
 from .recorded import RECORDED
@@ -53,9 +53,13 @@ def test_collectors_from_config() -> None:
     [collector] = collectors_from_config({"targets": ["10.0.0.5:8888", "10.0.1.0/30"], "max_hosts": 10, "timeout": 1})
     assert len(collector.targets) == 1 + 2 * 15  # type: ignore[attr-defined]
     assert collector.scope() == "endpoints-31-targets"
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"sources\.endpoints\.target: Extra inputs are not permitted"):
         collectors_from_config({"target": ["x"]})
     with pytest.raises(ConfigError, match="over the limit of 10"):
         collectors_from_config({"targets": ["10.0.0.0/24"], "max_hosts": 10})
-    with pytest.raises(ConfigError, match="no targets"):
+    with pytest.raises(ConfigError, match=r"sources\.endpoints\.targets: no targets"):
         collectors_from_config({})
+
+
+def collectors_from_config(section: dict) -> list:
+    return collectors_for_sources(source_config("endpoints", section))

@@ -9,8 +9,8 @@ import pytest
 
 from auditor.collectors.endpoints.body import ProbeError, ProbeLimitError, decode_body, encodings
 from auditor.collectors.sdk_limits import SdkLimits
-from auditor.config import ConfigError
-from auditor.sources.endpoints import collectors_from_config
+from auditor.config import ConfigError, source_config
+from auditor.targets import collectors_for_sources
 
 MAX = 512 * 1024
 
@@ -74,28 +74,29 @@ def test_endpoint_limits_from_the_config_section() -> None:
 
 
 def test_a_limit_below_zero_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="target_timeout"):
+    with pytest.raises(ConfigError, match=r"sources\.endpoints\.target_timeout: Input should be greater than 0"):
         collectors_from_config({"targets": ["127.0.0.1:8888"], "target_timeout": -1})
 
 
 def test_sdk_limits_defaults_and_values() -> None:
     assert SdkLimits() == SdkLimits(10.0, 30.0, 4) and SdkLimits().retries == 3
-    limits = SdkLimits.from_values({"connect_timeout": "2", "read_timeout": 3, "max_attempts": 1})
+    limits = SdkLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=1)
     assert limits.timeout == (2.0, 3.0) and limits.retries == 0
     config = limits.botocore_config()
     assert (config.connect_timeout, config.read_timeout, config.retries["max_attempts"]) == (2.0, 3.0, 1)
-    with pytest.raises(ValueError, match=r"sources\.aws\.read_timeout"):
-        SdkLimits.from_values({"read_timeout": 0}, "sources.aws.")
 
 
 def test_sdk_limits_from_auditor_yaml_sections() -> None:
-    from auditor.config import AwsSourceConfig, AzureSourceConfig, GcpSourceConfig
-    from auditor.sources.common import limits_from
+    from auditor.config import AwsSourceConfig, AzureSourceConfig, GcpSourceConfig, K8sSourceConfig
+    from auditor.sources.common import sdk_limits
 
-    aws = AwsSourceConfig.model_validate({"profile": "p", "read_timeout": 5, "max_attempts": 2}).collector_section()
-    assert limits_from(dict(aws)) == SdkLimits(read_timeout=5.0, max_attempts=2)
-    for section in (GcpSourceConfig, AzureSourceConfig):
-        parsed = section.model_validate({"connect_timeout": 2}).section()
-        assert limits_from(dict(parsed)).connect_timeout == 2.0
+    aws = AwsSourceConfig.model_validate({"profile": "p", "read_timeout": 5, "max_attempts": 2})
+    assert sdk_limits(aws) == SdkLimits(read_timeout=5.0, max_attempts=2)
+    for section in (GcpSourceConfig, AzureSourceConfig, K8sSourceConfig):
+        assert sdk_limits(section.model_validate({"connect_timeout": 2})).connect_timeout == 2.0
     with pytest.raises(ValueError):
         AwsSourceConfig.model_validate({"read_timeout": 0})
+
+
+def collectors_from_config(section: dict) -> list:
+    return collectors_for_sources(source_config("endpoints", section))

@@ -275,12 +275,17 @@ def test_cli_reports_unreadable_archives_as_unknown_and_exits_3(tmp_path: Path) 
 
 
 def test_archive_limits_are_options(tmp_path: Path) -> None:
-    from auditor.config import ConfigError
-    from auditor.sources.files import collectors_from_config
+    from auditor.config import ConfigError, source_config
+    from auditor.targets import collectors_for_sources
+
+    def collectors_from_config(section: dict) -> list:
+        return collectors_for_sources(source_config("files", section))
 
     [collector] = collectors_from_config({"paths": [str(tmp_path)], "max_archive_depth": 2, "max_archive_members": "50",
                                           "max_compression_ratio": 1000})
     assert isinstance(collector, FilesCollector)
     assert (collector.limits.max_depth, collector.limits.max_members, collector.limits.max_ratio) == (2, 50, 1000)
-    with pytest.raises(ConfigError, match="--max-archive-members"):
+    with pytest.raises(ConfigError, match=r"sources\.files\.max_archive_members: Input should be a valid integer"):
         collectors_from_config({"paths": [str(tmp_path)], "max_archive_members": "lots"})
+    with pytest.raises(ConfigError, match=r"sources\.files\.max_archive_depth: Input should be greater than or equal to 1"):
+        collectors_from_config({"paths": [str(tmp_path)], "max_archive_depth": 0})

@@ -265,8 +265,11 @@ def test_bom_validates_against_cyclonedx_1_6(mixed: Path, tmp_path: Path) -> Non
 
 
 def test_collectors_from_config(tmp_path: Path) -> None:
-    from auditor.cli.scan_files import collectors_from_config
-    from auditor.config import ConfigError
+    from auditor.config import ConfigError, source_config
+    from auditor.targets import collectors_for_sources
+
+    def collectors_from_config(section: dict) -> list:
+        return collectors_for_sources(source_config("files", section))
 
     (tmp_path / "m.pkl").write_bytes(pickle.dumps([1], 4))
     [collector] = collectors_from_config({"paths": [str(tmp_path)], "max_file_size": "1K", "no_hash": True})
@@ -275,9 +278,11 @@ def test_collectors_from_config(tmp_path: Path) -> None:
     collector.collect(sink)
     [model] = [r for r in sink.resources if isinstance(r, ModelArtifact)]
     assert model.sha256 is None and model.code_execution is False
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"sources\.files\.bogus: Extra inputs are not permitted"):
         collectors_from_config({"paths": ["x"], "bogus": 1})
-    with pytest.raises(ConfigError, match="max-file-size"):
+    with pytest.raises(ConfigError, match=r"sources\.files\.paths: no such file or folder: x"):
+        collectors_from_config({"paths": ["x"]})
+    with pytest.raises(ConfigError, match=r"sources\.files\.max_file_size: .*expected a size such as 500M"):
         collectors_from_config({"paths": [str(tmp_path)], "max_file_size": "lots"})
 
 

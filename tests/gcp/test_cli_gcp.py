@@ -88,8 +88,6 @@ def test_scan_gcp_bad_endpoint_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_collectors_from_config() -> None:
-    from auditor.cli.scan_gcp import collectors_from_config
-
     (collector,) = collectors_from_config(
         {"project": ["a", "b"], "endpoint": {"storage": "https://storage-p.p.googleapis.com"}, "region": "us-east1"}
     )
@@ -101,8 +99,17 @@ def test_collectors_from_config() -> None:
 def test_collectors_from_config_rejects_unknown_keys() -> None:
     import pytest
 
-    from auditor.cli.scan_gcp import collectors_from_config
     from auditor.config import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"sources\.gcp\.projekt: Extra inputs are not permitted"):
         collectors_from_config({"projekt": "a"})
+    with pytest.raises(ConfigError, match=r"sources\.gcp\.endpoints: unknown GCP endpoint service"):
+        collectors_from_config({"endpoints": {"storag": "https://storage.internal"}})
+
+
+def collectors_from_config(section: dict) -> list:
+    """``sources.gcp`` of auditor.yaml, through the one place a configuration becomes collectors."""
+    from auditor.config import source_config
+    from auditor.targets import collectors_for_sources
+
+    return collectors_for_sources(source_config("gcp", section))

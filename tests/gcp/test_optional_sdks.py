@@ -48,10 +48,10 @@ def test_missing_extra_is_a_usage_error_naming_it(command: str, blocked: str, ex
 
 def test_missing_extra_from_config_section() -> None:
     code = BLOCKER.format(blocked="'google',") + (
-        "from auditor.cli.scan_gcp import collectors_from_config\n"
-        "from auditor.config import ConfigError\n"
+        "from auditor.config import ConfigError, source_config\n"
+        "from auditor.targets import collectors_for_sources\n"
         "try:\n"
-        "    collectors_from_config({'project': 'p'})\n"
+        "    collectors_for_sources(source_config('gcp', {'project': 'p'}))\n"
         "except ConfigError as exc:\n"
         "    print(exc)\n"
     )

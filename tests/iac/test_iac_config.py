@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli.scan_iac import collectors_from_config
 from auditor.collectors.base import CollectionSink
-from auditor.config import ConfigError
+from auditor.config import ConfigError, source_config
+from auditor.targets import collectors_for_sources
 
 PROJECTS = Path(__file__).parent / "projects"
 
@@ -25,8 +25,10 @@ def test_collectors_from_config(tmp_path: Path) -> None:
 
 
 def test_config_without_paths_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="paths"):
+    with pytest.raises(ConfigError, match=r"sources\.iac: Value error, 'paths' is required"):
         collectors_from_config({})
+    with pytest.raises(ConfigError, match=r"sources\.iac\.paths: no such file or folder: nowhere"):
+        collectors_from_config({"paths": "nowhere"})
 
 
 def test_scope_is_file_name_safe() -> None:
@@ -82,3 +84,7 @@ def test_own_accounts_are_not_cross_account() -> None:
     paths = [str(PROJECTS / "aws_iam")]
     assert partner_status({"paths": paths}) == "fail"
     assert partner_status({"paths": paths, "own_account": "444455556666,111122223333"}) == "pass"
+
+
+def collectors_from_config(section: dict) -> list:
+    return collectors_for_sources(source_config("iac", section))

@@ -27,7 +27,7 @@ from auditor.collectors.aws import (
 from auditor.collectors.aws.runtime import SOURCE, Clients, Scan, Tasks, failure_of
 from auditor.collectors.base import CollectionError, CollectionSink
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
-from auditor.config import ConfigError
+from auditor.config import ConfigError, SettingError
 
 if TYPE_CHECKING:
     import boto3
@@ -70,7 +70,7 @@ def _session(profile: str | None) -> boto3.Session:
     try:
         return boto3.Session(profile_name=profile) if profile else boto3.Session()
     except ProfileNotFound as exc:
-        raise ConfigError(f"--profile {profile}: {exc}") from exc
+        raise SettingError("profile", f"{profile}: {exc}") from exc
 
 
 class AwsCollector:
@@ -101,9 +101,9 @@ class AwsCollector:
             known.update(self.session.get_available_regions("ec2", partition_name=partition))
         bad = [r for r in regions if r not in known]
         if bad:
-            raise ConfigError(
-                f"--regions: unknown AWS region(s) {', '.join(bad)}; e.g. us-east-1, eu-west-1 "
-                f"(known: {len(known)} regions)"
+            raise SettingError(
+                "regions",
+                f"unknown AWS region(s) {', '.join(bad)}; e.g. us-east-1, eu-west-1 (known: {len(known)} regions)",
             )
         return list(dict.fromkeys(regions))
 

@@ -16,7 +16,7 @@ from auditor.collectors.azure import normalize as n
 from auditor.collectors.azure.arm import CLOUDS, ArmApi, ArmClients, ArmError, arm_call, wire
 from auditor.collectors.base import CollectionError, CollectionSink, require_modules
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits
-from auditor.config import ConfigError
+from auditor.config import ConfigError, SettingError
 from auditor.resources import Bucket
 
 T = TypeVar("T")
@@ -74,9 +74,9 @@ class AzureCollector:
     ) -> None:
         require_sdk()
         if cloud not in CLOUDS:
-            raise ConfigError(f"unknown Azure cloud {cloud!r}; choose one of {', '.join(CLOUDS)}")
+            raise SettingError("cloud", f"unknown Azure cloud {cloud!r}; choose one of {', '.join(CLOUDS)}")
         if resource_manager_url and not resource_manager_url.startswith(("https://", "http://")):
-            raise ConfigError(f"resource manager URL must start with https://, got {resource_manager_url!r}")
+            raise SettingError("resource_manager_url", f"must start with https://, got {resource_manager_url!r}")
         self.subscriptions = list(subscriptions or [])
         self.credential = credential
         self.cloud = cloud

@@ -25,7 +25,7 @@ from auditor.collectors.gcp import normalize as n
 from auditor.collectors.gcp.api import DEFAULT_ENDPOINTS, ApiError, GcpApi
 from auditor.collectors.gcp.clients import GcpClients, gapic_call, to_rest
 from auditor.collectors.sdk_limits import DEFAULT_LIMITS, SdkLimits, timed_adapter
-from auditor.config import ConfigError
+from auditor.config import ConfigError, SettingError
 
 MISSING_EXTRA = "the gcp extra is not installed: pip install 'ml-posture-auditor[gcp]'"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
@@ -97,8 +97,9 @@ class GcpCollector:
         self.limits = limits
         unknown = set(endpoints or {}) - set(DEFAULT_ENDPOINTS)
         if unknown:
-            raise ConfigError(
-                f"unknown GCP endpoint service(s) {', '.join(sorted(unknown))}; known: {', '.join(DEFAULT_ENDPOINTS)}"
+            raise SettingError(
+                "endpoints",
+                f"unknown GCP endpoint service(s) {', '.join(sorted(unknown))}; known: {', '.join(DEFAULT_ENDPOINTS)}",
             )
         self.projects = list(projects or [])
         self.credentials = credentials
