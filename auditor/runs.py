@@ -3,7 +3,8 @@
 Every write is idempotent: a target's findings are upserts keyed by (run, target, fingerprint),
 so a task that is delivered twice (a worker killed after writing, before acknowledging) leaves
 exactly one copy. A target is claimed with a lease (one scan per target at a time); a claim
-whose lease ran out (its worker died) can be taken over. Tables: migration 0002.
+whose lease ran out (its worker died) can be taken over. Tables: migration 0002; a target's
+control results under the run's framework scopes: 0003.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class TargetState:
     counts: dict[str, Any]
     started: datetime | None
     finished: datetime | None
+    # framework id -> {"resources_in_scope": n, "controls": {control id: counts}} for the frameworks
+    # the run's config scopes, as the target's scan judged them; None when not recorded (see 0003)
+    scoped_controls: dict[str, Any] | None = None
 
 
 class RunStore:
@@ -67,6 +71,7 @@ class RunStore:
             Column("error", Text),
             Column("incomplete", Boolean),
             Column("counts", JSON),
+            Column("scoped_controls", JSON),
         )
         self.findings = Table(
             "run_findings", md,
@@ -178,7 +183,7 @@ class RunStore:
         return total
 
     def finish(self, run_id: str, target_id: str, *, state: str, error: str | None, incomplete: bool | None,
-               counts: dict[str, Any]) -> None:
+               counts: dict[str, Any], scoped_controls: dict[str, Any] | None = None) -> None:
         from sqlalchemy import update
 
         t = self.targets.c
@@ -187,7 +192,7 @@ class RunStore:
                 update(self.targets)
                 .where(t.run_id == run_id, t.target_id == target_id)
                 .values(state=state, error=error, incomplete=incomplete, counts=counts, finished=datetime.now(UTC),
-                        lease_until=None)
+                        lease_until=None, scoped_controls=scoped_controls)
             )
 
     # -- reading ----------------------------------------------------------------------------
@@ -203,6 +208,7 @@ class RunStore:
                 worker=r["worker"], error=r["error"], incomplete=r["incomplete"], counts=dict(r["counts"] or {}),
                 started=_aware(r["started"]) if r["started"] else None,
                 finished=_aware(r["finished"]) if r["finished"] else None,
+                scoped_controls=r["scoped_controls"],
             )
             for r in rows
         ]

@@ -88,7 +88,10 @@ def scan_target(
         nothing = summary["resources"] == 0 and bool(problems)
         state = FAILED if nothing else DONE
         error = "; ".join(e.message for e in problems[:3]) or None
-        runs.finish(run_id, target.id, state=state, error=error, incomplete=bool(problems), counts=summary)
+        from auditor.compliance.scoped_counts import record
+
+        runs.finish(run_id, target.id, state=state, error=error, incomplete=bool(problems), counts=summary,
+                    scoped_controls=record(result, config.framework_scopes))
         return state
     finally:
         discard(result.source)

@@ -108,6 +108,15 @@ def evaluate_control(
             )
             for f in items
         )
+    return control_result(framework, control, counts, evidence, omitted)
+
+
+def control_result(
+    framework: Framework, control: Control, counts: Mapping[str, int],
+    evidence: Sequence[ControlEvidence] = (), omitted: int = 0,
+) -> ControlResult:
+    """A control's result from its counts by bucket (the status and passing share follow from
+    them; counts add up across scans, so stored counts can be judged again)."""
     return ControlResult(
         framework=framework.framework,
         control_id=control.id,
@@ -119,7 +128,7 @@ def evaluate_control(
         needs_attestation=control.kind == "partial",
         checks=list(control.checks),
         counts=dict(sorted(counts.items())),
-        evidence=evidence,
+        evidence=list(evidence),
         intent=control.intent,
         evidence_omitted=omitted,
         passing_share=None if control.kind == "manual" else passing_share(counts),

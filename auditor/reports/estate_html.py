@@ -3,7 +3,10 @@
 One row per target (its state, failures by severity, what changed since that target's previous
 finished scan, its failure reason), framework scores per target and for the whole estate, and
 the estate's totals. Every number is aggregated in SQL (GROUP BY over the run's findings), so a
-run with millions of findings is never held in memory. The page is self-contained and carries
+run with millions of findings is never held in memory. A framework the run's config scopes (by
+tag, account, project or subscription) is scored from the control counts each target's own scan
+recorded under that scope (``auditor.compliance.scoped_counts``): the store keeps no inventory
+to decide a tag scope from the findings. The page is self-contained and carries
 no script at all: its Content-Security-Policy forbids every script, and Jinja2's autoescape
 renders every target name and error as text.
 """
@@ -20,6 +23,7 @@ from typing import Any
 from auditor.compliance.evaluate import CheckTally, bucket_of, evaluate_control, summarize
 from auditor.compliance.model import Framework
 from auditor.compliance.scope import Scope
+from auditor.compliance.scoped_counts import scoped_frameworks
 from auditor.findings import Status
 from auditor.reports._common import SEVERITY_ORDER
 from auditor.reports.html import _asset, _environment
@@ -38,6 +42,7 @@ class TargetRow:
     new: int | None = None
     resolved: int | None = None
     scores: dict[str, FrameworkSummary] = field(default_factory=dict)
+    undecidable: set[str] = field(default_factory=set)  # scoped frameworks this row's record cannot judge
 
 
 def resolve_run(runs: RunStore, run: str) -> str | None:
@@ -153,6 +158,26 @@ def _scores(frameworks: Sequence[Framework], tallies: dict[str, CheckTally],
     return out
 
 
+def _scoped_scores(frameworks: Sequence[Framework], scopes: dict[str, Scope],
+                   records: Sequence[dict[str, Any] | None]) -> tuple[dict[str, FrameworkSummary], set[str]]:
+    """Scores of the scoped frameworks from the targets' recorded control counts (what each
+    target's own scan judged on the resources in scope), and the frameworks that cannot be judged
+    because a target's row predates the record (the store keeps no inventory to decide a scope)."""
+    from auditor.compliance.scoped_counts import summary_of
+
+    scores: dict[str, FrameworkSummary] = {}
+    undecidable: set[str] = set()
+    for framework in frameworks:
+        fid = framework.framework
+        if fid not in scopes:
+            continue
+        if any(r is None or fid not in r for r in records):
+            undecidable.add(fid)
+            continue
+        scores[fid] = summary_of(framework, scopes[fid], [r[fid] for r in records if r is not None])
+    return scores, undecidable
+
+
 def _frameworks(config: dict[str, Any]) -> list[Framework]:
     from auditor.compliance.loader import select as select_frameworks
 
@@ -171,15 +196,24 @@ def context(runs: RunStore, run_id: str) -> dict[str, Any]:
     baselines = _baselines(runs, run_id, created)
     changes = _changes(runs, run_id, baselines)
     per_target, estate_tallies = _tallies(runs, run_id)
+    # Scoped frameworks are judged from each target's recorded counts; the others from the findings.
+    scopes = scoped_frameworks(config.get("framework_scopes"))
+    unscoped = [f for f in frameworks if f.framework not in scopes]
     rows = []
     for s in states:
         target_row = TargetRow(state=s, failing=failing.get(s.target_id, {}), baseline=baselines.get(s.target_id))
         if s.state == DONE and s.target_id in changes:
             target_row.new, target_row.resolved = changes[s.target_id]
         if s.state == DONE:  # a failed or unfinished target has no results to score
-            target_row.scores = _scores(frameworks, per_target.get(s.target_id, {}),
-                                        int(s.counts.get("resources", 0)))
+            target_row.scores = _scores(unscoped, per_target.get(s.target_id, {}), int(s.counts.get("resources", 0)))
+            scoped_scores, target_row.undecidable = _scoped_scores(frameworks, scopes, [s.scoped_controls])
+            target_row.scores.update(scoped_scores)
         rows.append(target_row)
+    estate_scores = _scores(unscoped, estate_tallies, sum(int(s.counts.get("resources", 0)) for s in states))
+    scoped_estate, estate_undecidable = _scoped_scores(
+        frameworks, scopes, [s.scoped_controls for s in states if s.state == DONE]
+    )
+    estate_scores.update(scoped_estate)
     by_state = {state: sum(1 for s in states if s.state == state) for state in (DONE, FAILED)}
     pending = sum(1 for s in states if s.state not in FINAL)
     finished = [s.finished for s in states if s.finished is not None]
@@ -191,13 +225,16 @@ def context(runs: RunStore, run_id: str) -> dict[str, Any]:
         "finished": max(finished) if finished and not pending else None,
         "targets_total": len(states), "done": by_state[DONE], "failed": by_state[FAILED], "pending": pending,
         "incomplete": sum(1 for s in states if s.incomplete), "rows": rows, "severities": SEVERITY_ORDER,
-        "frameworks": frameworks, "scoped_frameworks": sorted(config.get("framework_scopes") or {}),
+        "frameworks": frameworks, "scoped_frameworks": sorted(f.framework for f in frameworks if f.framework in scopes),
+        "scope_of": {fid: scope.describe() for fid, scope in scopes.items()},
+        "estate_undecidable": estate_undecidable,
+        "rows_undecidable": sum(1 for r in rows if r.undecidable),
         "totals": {
             "resources": resources, "findings": sum(int(s.counts.get("findings", 0)) for s in states),
             "failing": totals_failing, "new": sum(r.new or 0 for r in compared),
             "resolved": sum(r.resolved or 0 for r in compared), "compared": len(compared),
         },
-        "estate_scores": _scores(frameworks, estate_tallies, resources),
+        "estate_scores": estate_scores,
         "generated": datetime.now(UTC),
     }
 

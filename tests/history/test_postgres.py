@@ -44,7 +44,7 @@ def fresh_url(pg_url: str) -> str:
 def test_migrate_save_and_history_on_postgresql(fresh_url: str) -> None:
     store = open_store(normalise_url(fresh_url))
     assert store.engine.dialect.name == "postgresql"
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == "0003"
     a, b = finding("bucket_public_read", "arn:a"), finding("bucket_tls", "arn:b")
     first = scan([a, b], day=0)
     store.save(first)

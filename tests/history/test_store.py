@@ -45,10 +45,10 @@ def test_bad_store_url_is_a_config_error(tmp_path: Path) -> None:
 def test_schema_is_versioned_and_upgrade_is_idempotent(store_path: Path) -> None:
     url = normalise_url(str(store_path))
     store = open_store(url)
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == "0003"
     store.close()
     again = open_store(url)  # a second open runs no migration and keeps the data
-    assert again.schema_revision() == "0002"
+    assert again.schema_revision() == "0003"
     with sqlite3.connect(store_path) as db:
         tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
         assert {"scans", "findings", "alembic_version"} <= tables
