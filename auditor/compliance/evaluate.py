@@ -20,7 +20,7 @@ from auditor.resources import Resource
 from auditor.result import ControlEvidence, ControlResult, FrameworkSummary
 
 # Evidence items kept per control and bucket (failing, unknown/error, suppressed, passing). The
-# counts stay exact; the HTML report's findings explorer shows every finding of a control.
+# counts stay exact; the CSV and JSON exports list every finding of a control.
 EVIDENCE_LIMIT = 100
 
 STATUS_ORDER = ("fail", "incomplete", "pass", "not_assessed", "manual")
