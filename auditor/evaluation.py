@@ -125,67 +125,45 @@ class BaselineFold:
 
 
 def linked(resources: Iterable[Resource]) -> Iterator[Resource]:
-    """Cross-resource joins (``auditor.linking``). A list is linked in memory; a re-iterable
-    stream is read twice: once for the few kinds the joins need, once to yield."""
+    """Cross-resource joins (``auditor.linking``). A list is joined in memory. A streamed
+    inventory is read twice: once to index where the joinable resources are (on disk, see
+    ``auditor.link_index``), once to yield each resource with what the joins set on it."""
     from auditor.linking import link
 
     if isinstance(resources, Sequence):
         yield from link(list(resources))
         return
-    from auditor.linking import LINKED_KINDS
+    from auditor.link_index import FileIndex, apply_updates
 
-    of_kinds = getattr(resources, "of_kinds", None)
-
-    def read(kinds: frozenset[str]) -> Iterator[Resource]:
-        if of_kinds is not None:
-            return iter(of_kinds(tuple(sorted(kinds))))
-        return (r for r in resources if r.kind in kinds)
-
-    from auditor.linking_genai import needs_linking
-
-    # Hold only what a join can use: the network joins start from probed services, the
-    # generative-AI joins from workloads with pointers, and of the buckets and roles (most of an
-    # estate) only those a workload names.
-    services = list(read(frozenset({"Service"})))
-    network = frozenset({"Instance", "FirewallRule", "ClusterExposure"}) if services else frozenset()
-    needed = [*services, *read(network), *(w for w in read(frozenset({"MLWorkload"})) if needs_linking(w))]
-    pointers = _pointers(needed)
-    if pointers:  # what the workloads point at: buckets, roles, vector stores
-        have = {(r.kind, r.ref.id) for r in needed}
-        named = read(frozenset({"Bucket", "Role", "MLWorkload"}))
-        needed += [r for r in named if _named(r, pointers) and (r.kind, r.ref.id) not in have]
-    original = {(r.kind, r.ref.id): r for r in needed}
-    joined = {
-        (r.kind, r.ref.id): r for r in (link(needed) if needed else []) if original.get((r.kind, r.ref.id)) is not r
-    }  # only what a join changed
-    del needed, original
-    for resource in resources:
-        yield joined.get((resource.kind, resource.ref.id), resource) if resource.kind in LINKED_KINDS else resource
+    path = getattr(resources, "path", None)
+    copy: Path | None = None
+    if not isinstance(path, Path):  # another re-iterable stream: lay it out as an inventory file first
+        copy = path = work_file("auditor-linking-")
+        with open(copy, "wb") as out:
+            writer = StreamWriter(out)
+            writer.head(b'{"kind":"auditor-inventory"}')
+            writer.open_section("inventory")
+            writer.items(_joinable_json(r) for r in resources)
+            writer.close_section()
+            writer.finish(b"{}", digest=False)
+    scratch = work_file("auditor-joins-")
+    try:
+        index = FileIndex(path, scratch)
+        try:
+            index.join()
+            yield from apply_updates(resources, index.updates())
+        finally:
+            index.close()
+    finally:
+        discard(scratch)
+        discard(copy)
 
 
-def _pointers(resources: Sequence[Resource]) -> set[str]:
-    """Every bucket and role a workload that needs the generative-AI joins points at."""
-    from auditor.linking_genai import needs_linking
-
-    out: set[str] = set()
-    for w in resources:
-        if not needs_linking(w):
-            continue
-        for name in ("role", "backing_store"):
-            value = getattr(w, name, None)
-            if value:
-                out.add(str(value))
-        for name in ("action_roles", "source_buckets", "artifact_buckets", "log_targets"):
-            out.update(str(v) for v in getattr(w, name, None) or ())
-    out |= {p.removeprefix("s3://").split("/", 1)[0] for p in out if p.startswith("s3://")}
-    out |= {p.lower() for p in out if p.startswith("/subscriptions/")}  # ARM ids: case-insensitive
-    return out
-
-
-def _named(resource: Resource, pointers: set[str]) -> bool:
-    ref = resource.ref
-    return (ref.id in pointers or ref.name in pointers or f"arn:aws:s3:::{ref.name}" in pointers
-            or (ref.id.startswith("/subscriptions/") and ref.id.lower() in pointers))
+def _joinable_json(resource: Resource) -> bytes:
+    try:
+        return resource_json(resource)
+    except ValueError:  # a value JSON cannot carry (a lone surrogate): as the inventory will hold it
+        return resource_json(redact_resource(resource, suspicious=True))
 
 
 def evaluate_stream(

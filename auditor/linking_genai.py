@@ -16,34 +16,15 @@ did not read leaves the verdict unknown unless another hop already proves the ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from auditor.analysis.genai_policy import bucket_write_grant
-from auditor.resources import Bucket, MLWorkload, Resource, Role
+from auditor.resources import MLWorkload, Resource, Role
+
+if TYPE_CHECKING:
+    from auditor.linking import JoinIndex
 
 _STORE_TYPES = ("knowledge_base", "vector_store")
-
-
-class _Index:
-    def __init__(self, resources: Sequence[Resource]) -> None:
-        self.buckets: dict[str, Bucket] = {}
-        self.roles: dict[str, Role] = {}
-        self.workloads: dict[str, MLWorkload] = {}
-        for r in resources:
-            if isinstance(r, Bucket) and r.scope != "container":
-                for key in (r.ref.id, r.ref.name, f"arn:aws:s3:::{r.ref.name}"):
-                    self.buckets.setdefault(key, r)
-                if r.ref.cloud == "azure":  # ARM ids are case-insensitive (diagnostic settings often differ)
-                    self.buckets.setdefault(r.ref.id.lower(), r)
-            elif isinstance(r, Role):
-                self.roles.setdefault(r.ref.id, r)
-            elif isinstance(r, MLWorkload):
-                self.workloads.setdefault(r.ref.id, r)
-
-    def bucket(self, pointer: str) -> Bucket | None:
-        name = pointer.removeprefix("s3://").split("/", 1)[0] if pointer.startswith("s3://") else pointer
-        return self.buckets.get(pointer) or self.buckets.get(name) or (
-            self.buckets.get(pointer.lower()) if pointer.startswith("/subscriptions/") else None)
 
 
 def needs_linking(resource: Resource) -> bool:
@@ -53,16 +34,10 @@ def needs_linking(resource: Resource) -> bool:
     )
 
 
-def link_genai(resources: Sequence[Resource]) -> list[Resource]:
-    if not any(needs_linking(r) for r in resources):
-        return list(resources)
-    index = _Index(resources)
-    return [_linked(r, index) if isinstance(r, MLWorkload) and needs_linking(r) else r for r in resources]
-
-
-def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
+def genai_update(w: MLWorkload, index: JoinIndex) -> dict[str, object]:
+    """The fields the generative-AI joins set on a workload that ``needs_linking``."""
     update: dict[str, object] = {}
-    role = index.roles.get(w.role) if w.role else None
+    role = index.role(w.role) if w.role else None
     if w.workload_type == "agent":
         update.update(_agent_rights(w, index))
     elif role is not None:
@@ -74,10 +49,10 @@ def _linked(w: MLWorkload, index: _Index) -> MLWorkload:
         update["exposure_chain"] = _artifact_chain(w, role, index)
     if w.invocation_logging is True and w.log_targets:
         update.update(_log_protection(w, index))
-    return w.model_copy(update=update) if update else w
+    return update
 
 
-def _agent_rights(w: MLWorkload, index: _Index) -> dict[str, object]:
+def _agent_rights(w: MLWorkload, index: JoinIndex) -> dict[str, object]:
     """An agent acts with its service role and with its action groups' function roles: the worst
     of them decides; one that is not in the scan leaves a clean verdict unknown."""
     pointers = [("service role", w.role)] if w.role else []
@@ -86,7 +61,7 @@ def _agent_rights(w: MLWorkload, index: _Index) -> dict[str, object]:
     wildcard: bool | None = False
     details: list[str] = []
     for what, pointer in pointers:
-        role = index.roles.get(pointer)
+        role = index.role(pointer)
         if role is None:
             admin = None if admin is False else admin
             wildcard = None if wildcard is False else wildcard
@@ -114,7 +89,7 @@ def _name(w: MLWorkload) -> str:
     return f"{w.workload_type.replace('_', ' ')} {w.ref.name}"
 
 
-def _retrieval_chain(w: MLWorkload, index: _Index) -> list[str] | None:
+def _retrieval_chain(w: MLWorkload, index: JoinIndex) -> list[str] | None:
     unknown = False
     for pointer in w.source_buckets:
         bucket = index.bucket(pointer)
@@ -129,7 +104,7 @@ def _retrieval_chain(w: MLWorkload, index: _Index) -> list[str] | None:
         if bucket.public_write is None or bucket.public_read is None:
             unknown = True
     if w.backing_store:
-        store = index.workloads.get(w.backing_store)
+        store = index.workload(w.backing_store)
         if store is None or store.public_access is None:
             unknown = True
         elif store.public_access:
@@ -138,7 +113,7 @@ def _retrieval_chain(w: MLWorkload, index: _Index) -> list[str] | None:
     return None if unknown else []
 
 
-def _artifact_chain(w: MLWorkload, role: Role | None, index: _Index) -> list[str] | None:
+def _artifact_chain(w: MLWorkload, role: Role | None, index: JoinIndex) -> list[str] | None:
     unknown = False
     for pointer in w.artifact_buckets:
         bucket = index.bucket(pointer)
@@ -159,7 +134,7 @@ def _artifact_chain(w: MLWorkload, role: Role | None, index: _Index) -> list[str
     return None if unknown else []
 
 
-def _log_protection(w: MLWorkload, index: _Index) -> dict[str, object]:
+def _log_protection(w: MLWorkload, index: JoinIndex) -> dict[str, object]:
     """Public access and key of the log buckets; log groups keep what their collector read."""
     targets = w.log_targets or []
     found = [b for b in (index.bucket(t) for t in targets) if b is not None]

@@ -230,21 +230,38 @@ def read_tail(path: Path) -> dict[str, Any]:
 
 def iter_section(path: Path, name: str) -> Iterator[bytes]:
     """The items of one array section, as JSON bytes, one at a time."""
+    for _offset, item in iter_section_at(path, name):
+        yield item
+
+
+def iter_section_at(path: Path, name: str) -> Iterator[tuple[int, bytes]]:
+    """The items of one array section with the byte offset of each line (to read it again later)."""
     marker = b'"' + name.encode() + b'":[\n'
+    offset = 0
     with open(path, "rb", buffering=_CHUNK) as f:
         for line in f:
+            offset += len(line)
             if line == marker:
                 break
         else:
             return
         for line in f:
+            at = offset
+            offset += len(line)
             if line.startswith(b"]"):
                 return
             item = line.rstrip(b"\r\n")
             if item.endswith(b","):
                 item = item[:-1]
             if item:
-                yield item
+                yield at, item
+
+
+def item_at(f: IO[bytes], offset: int) -> bytes:
+    """The item on the line starting at ``offset`` (as ``iter_section_at`` reported it)."""
+    f.seek(offset)
+    item = f.readline().rstrip(b"\r\n")
+    return item[:-1] if item.endswith(b",") else item
 
 
 def recorded_digest(path: Path) -> str | None:
