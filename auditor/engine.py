@@ -81,6 +81,7 @@ class Engine:
         self.expired_rules = [r for r in suppressions if r.expired(self.today)]
         self.controls_for = controls_for
         self._controls_cache: dict[str, dict[str, list[str]]] = {}
+        self._check_parts: dict[str, tuple[str, str, str, dict[str, list[str]]]] = {}
 
     def evaluate(self, resources: Iterable[Resource]) -> list[Finding]:
         return list(self.iter_findings(resources))
@@ -88,12 +89,15 @@ class Engine:
     def iter_findings(self, resources: Iterable[Resource]) -> Iterator[Finding]:
         """Findings as they are produced, resource by resource: nothing is held."""
         for resource in resources:
+            about: _About | None = None
             for spec in self.registry.for_kind(resource.kind):
                 if spec.applies_to(resource):
-                    yield from self._run_one(spec, resource)
+                    if about is None:
+                        about = _about(resource)
+                    yield from self._run_one(spec, resource, about)
 
     # -- internals ------------------------------------------------------------------------
-    def _run_one(self, spec: CheckSpec, resource: Resource) -> list[Finding]:
+    def _run_one(self, spec: CheckSpec, resource: Resource, about: _About | None = None) -> list[Finding]:
         try:
             results = spec.run(resource, self.context)
         except Exception as exc:
@@ -102,7 +106,8 @@ class Engine:
             results = [
                 Result(status=Status.ERROR, message=f"check raised {type(exc).__name__}: {exc}{where}")
             ]
-        return [self._finding(spec, resource, r) for r in results]
+        about = about if about is not None else _about(resource)
+        return [self._finding(spec, resource, r, about) for r in results]
 
     def _controls(self, check_id: str) -> dict[str, list[str]]:
         if self.controls_for is None:
@@ -129,28 +134,46 @@ class Engine:
             return self.severity_overrides[spec.id]
         return result.severity or spec.severity
 
-    def _finding(self, spec: CheckSpec, resource: Resource, result: Result) -> Finding:
-        ref = resource.ref
-        # Values are valid by construction; shared per-check values (controls) stay shared.
+    def _of_check(self, spec: CheckSpec) -> tuple[str, str, str, dict[str, list[str]]]:
+        """What a finding takes from its check, the same for every finding of it."""
+        part = self._check_parts.get(spec.id)
+        if part is None:
+            part = self._check_parts[spec.id] = (spec.id, spec.title, spec.remediation, self._controls(spec.id))
+        return part
+
+    def _finding(self, spec: CheckSpec, resource: Resource, result: Result, about: _About) -> Finding:
+        # Values are valid by construction; shared per-check values (controls) stay shared. In the
+        # order of Finding's fields: serialization follows it.
+        check_id, title, remediation, controls = self._of_check(spec)
         return new_finding(
-            check_id=spec.id,
-            title=spec.title,
+            check_id=check_id,
+            title=title,
             severity=self._severity(spec, result),
             status=result.status,
             message=result.message,
             key=result.key,
-            resource_id=ref.id,
-            resource_kind=resource.kind,
-            resource_name=ref.name,
-            provider=str(ref.provider),
-            cloud=str(ref.cloud) if ref.cloud else None,
-            account=ref.account,
-            region=ref.region,
-            path=ref.path,
-            line=ref.line,
+            resource_id=about[0],
+            resource_kind=about[1],
+            resource_name=about[2],
+            provider=about[3],
+            cloud=about[4],
+            account=about[5],
+            region=about[6],
+            path=about[7],
+            line=about[8],
             evidence=dict(result.evidence),
-            remediation=spec.remediation,
-            controls=self._controls(spec.id),
+            remediation=remediation,
+            controls=controls,
             suppression=self._suppression(spec, resource, result.status),
-            fingerprint=fingerprint(spec.id, ref.id, result.key),
+            fingerprint=fingerprint(check_id, about[0], result.key),
         )
+
+
+_About = tuple[str, str, str, str, "str | None", "str | None", "str | None", "str | None", "int | None"]
+
+
+def _about(resource: Resource) -> _About:
+    """What a finding takes from its resource, the same for every finding of it."""
+    ref = resource.ref
+    return (ref.id, resource.kind, ref.name, str(ref.provider), str(ref.cloud) if ref.cloud else None,
+            ref.account, ref.region, ref.path, ref.line)

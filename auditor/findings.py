@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,16 +53,29 @@ class Result(BaseModel):
     )
 
 
+_RESULT_FIELDS = frozenset(Result.model_fields)
+
+
+def _result(status: Status, message: str, key: str, evidence: dict[str, Any], severity: Severity | None = None) -> Result:
+    """A Result; built without validation when the values are plainly valid (checks make one per
+    resource and check, millions in a large scan), validated otherwise (a custom check's mistake
+    is still reported as such)."""
+    if type(message) is str and type(key) is str and (severity is None or type(severity) is Severity):
+        return _built(Result, _RESULT_FIELDS, {"status": status, "message": message, "key": key,
+                                               "evidence": evidence, "severity": severity})
+    return Result(status=status, message=message, key=key, evidence=evidence, severity=severity)
+
+
 def passed(message: str = "", *, key: str = "", **evidence: Any) -> Result:
-    return Result(status=Status.PASS, message=message, key=key, evidence=evidence)
+    return _result(Status.PASS, message, key, evidence)
 
 
 def fail(message: str, *, key: str = "", severity: Severity | None = None, **evidence: Any) -> Result:
-    return Result(status=Status.FAIL, message=message, key=key, evidence=evidence, severity=severity)
+    return _result(Status.FAIL, message, key, evidence, severity)
 
 
 def unknown(message: str, *, key: str = "", **evidence: Any) -> Result:
-    return Result(status=Status.UNKNOWN, message=message, key=key, evidence=evidence)
+    return _result(Status.UNKNOWN, message, key, evidence)
 
 
 class Suppression(BaseModel):
@@ -122,14 +135,21 @@ def new_finding(**values: Any) -> Finding:
     """A Finding from already-valid values, every field given: what ``model_construct`` does,
     without its per-call field walk (the engine makes one per check and resource, millions in a
     large scan). Shared values (a check's controls) stay shared."""
-    if values.keys() != _FINDING_FIELDS:
-        raise TypeError(f"new_finding needs exactly the Finding fields; got {sorted(values)}")
-    finding = object.__new__(Finding)
-    object.__setattr__(finding, "__dict__", values)
-    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
-    object.__setattr__(finding, "__pydantic_extra__", None)
-    object.__setattr__(finding, "__pydantic_private__", None)
-    return finding
+    return _built(Finding, _FINDING_FIELDS, values)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _built(cls: type[_M], fields: frozenset[str], values: dict[str, Any]) -> _M:
+    if values.keys() != fields:
+        raise TypeError(f"{cls.__name__} needs exactly its fields; got {sorted(values)}")
+    model = object.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
 
 
 def fingerprint(check_id: str, resource_id: str, key: str = "") -> str:

@@ -271,7 +271,10 @@ def could_hold_secret(model: Any, json_text: str | None = None) -> bool:
             json_text = model.model_dump_json()
         except Exception:  # a value JSON cannot carry (a lone surrogate): look closer
             return True
-    if _triggered(_field_keys(type(model)).sub(":", json_text)):
+    # Field names are the code's, not the user's: they are taken out before the trigger test
+    # (a field named like "startup_secrets" is not a secret). Taking text out never adds a
+    # trigger, so the raw text is tested first: most models have none and skip the substitution.
+    if _triggered(json_text) and _triggered(_field_keys(type(model)).sub(":", json_text)):
         return True
     # a credential under a user-chosen key (tags: {"db_password": "..."}) has no trigger of its own
     fields = type(model).model_fields
