@@ -2,9 +2,10 @@
 
 A target is an AWS account, a GCP project, an Azure subscription, an IaC root, an endpoint range,
 a files path or a Kubernetes context. It is carried as a *narrowed configuration*: the estate's
-``sources`` with a single source holding a single account, project, path... So the estate scan
-(every source at once), one distributed task and one shard all build their collectors through
-``collectors_for_sources``, and a target travels between processes as plain JSON.
+``sources`` with a single source holding a single account, project, path... So ``auditor scan
+<source>`` (its flags made into that source's section), the estate scan (every source at once), one
+distributed task and one shard all build their collectors through ``collectors_for_sources``, and a
+target travels between processes as plain JSON.
 """
 
 from __future__ import annotations
