@@ -13,7 +13,7 @@ from auditor.store import normalise_url, open_store
 
 from . import pg
 from .factory import finding, scan
-from .test_store import KILL_MID_SAVE, ROOT, WRITER
+from .test_store import KILL_MID_SAVE, ROOT, WRITER, history_matches_set_arithmetic
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +75,12 @@ def test_killed_writer_and_concurrent_writers_on_postgresql(fresh_url: str) -> N
     assert len(scans) == 10  # both writers' scans, nothing of the killed one
     assert all(len(store.failing_fingerprints(s.id)) == 800 for s in scans)
     store.close()
+
+
+def test_history_in_the_store_equals_the_set_arithmetic_on_postgresql(fresh_url: str) -> None:
+    """The temporary table and the set-difference queries on PostgreSQL give the plain answer."""
+    store = open_store(normalise_url(fresh_url))
+    try:
+        history_matches_set_arithmetic(store)
+    finally:
+        store.close()

@@ -14,7 +14,8 @@ import pytest
 
 from auditor.config import ConfigError
 from auditor.findings import Severity, Status
-from auditor.store import default_store_path, normalise_url, open_store, resolve_store_url
+from auditor.result import ScanResult
+from auditor.store import Store, default_store_path, normalise_url, open_store, resolve_store_url
 
 from .factory import finding, scan
 
@@ -217,9 +218,12 @@ def test_history_computed_in_the_store_equals_the_set_arithmetic(store_path: Pat
     """The set differences run in SQL over a temporary table; the answer is the one plain set
     arithmetic gives, across batches (more than 5,000 failures), duplicates, suppressions, passes
     and scans of another scope."""
-    store = open_store(normalise_url(str(store_path)))
+    history_matches_set_arithmetic(open_store(normalise_url(str(store_path))))
 
-    def day_scan(day: int, ids: range, *, scope: str = "aws-111111111111", muted: range = range(0)):
+
+def history_matches_set_arithmetic(store: Store) -> None:
+    """Shared with the PostgreSQL tests."""
+    def day_scan(day: int, ids: range, *, scope: str = "aws-111111111111", muted: range = range(0)) -> ScanResult:
         findings = [finding("bucket_public_read", f"arn:{i}", suppressed=i in muted) for i in ids]
         findings += [finding("bucket_unencrypted", f"arn:{i}", status=Status.PASS) for i in ids[:50]]
         findings.append(findings[0])  # the same fingerprint twice
