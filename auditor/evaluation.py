@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ from auditor.redaction import (
     redact_resource,
 )
 from auditor.registry import CheckContext, Registry
-from auditor.resources import Resource, resource_from_dict
+from auditor.resources import Resource, resource_from_dict, resource_from_json
 from auditor.result import BaselineChanges, CheckInfo, ScanMeta, ScanResult, SummaryFold, ToolInfo
 from auditor.result_stream import (
     FindingStream,
@@ -226,9 +225,15 @@ def evaluate_stream(
                 first = False
                 controls_fold.resource(resource)
                 for finding in engine.iter_findings((resource,)):
-                    if suspicious or finding.status == Status.ERROR:  # an exception's text is new text
-                        finding = redact_finding(finding)
-                    writer.item(finding_json(finding, catalog))
+                    try:
+                        item: bytes | None = finding_json(finding, catalog)
+                    except ValueError:  # a value JSON cannot carry (a lone surrogate): redaction replaces it
+                        item = None
+                    if item is None or suspicious or finding.status == Status.ERROR:  # an exception's text is new
+                        redacted = redact_finding(finding, None if item is None else item.decode("utf-8"))
+                        if redacted is not finding or item is None:
+                            finding, item = redacted, finding_json(redacted, catalog)
+                    writer.item(item)
                     totals.add(finding)
                     controls_fold.add(finding)
                     if baseline is not None:
@@ -298,26 +303,14 @@ class InventoryFileResources:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _items(self, kinds: Sequence[str] | None = None) -> Iterator[Resource]:
+    def __iter__(self) -> Iterator[Resource]:
         from auditor.result_stream import iter_section
 
-        prefixes = tuple(b'{"kind":"' + k.encode() + b'"' for k in kinds) if kinds is not None else None
         for n, line in enumerate(iter_section(self.path, "inventory"), 1):
-            if prefixes is not None and line.startswith(b'{"kind":') and not line.startswith(prefixes):
-                continue  # another kind: no need to parse it
             try:
-                resource = resource_from_dict(json.loads(line))
+                yield resource_from_json(line)
             except ValueError as exc:
                 raise ConfigError(f"{self.path}: inventory item {n}: {exc}") from exc
-            if kinds is None or resource.kind in kinds:
-                yield resource
-
-    def __iter__(self) -> Iterator[Resource]:
-        return self._items()
-
-    def of_kinds(self, kinds: Sequence[str]) -> Iterator[Resource]:
-        """Only resources of these kinds (lines of other kinds are skipped without parsing)."""
-        return self._items(kinds)
 
 
 @dataclass

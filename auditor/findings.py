@@ -53,15 +53,12 @@ class Result(BaseModel):
     )
 
 
-_RESULT_FIELDS = frozenset(Result.model_fields)
-
-
 def _result(status: Status, message: str, key: str, evidence: dict[str, Any], severity: Severity | None = None) -> Result:
     """A Result; built without validation when the values are plainly valid (checks make one per
     resource and check, millions in a large scan), validated otherwise (a custom check's mistake
     is still reported as such)."""
     if type(message) is str and type(key) is str and (severity is None or type(severity) is Severity):
-        return _built(Result, _RESULT_FIELDS, {"status": status, "message": message, "key": key,
+        return _built(Result, {"status": status, "message": message, "key": key,
                                                "evidence": evidence, "severity": severity})
     return Result(status=status, message=message, key=key, evidence=evidence, severity=severity)
 
@@ -128,25 +125,32 @@ class Finding(BaseModel):
         return self.status == Status.FAIL and self.suppression is None
 
 
-_FINDING_FIELDS = frozenset(Finding.model_fields)
-
-
 def new_finding(**values: Any) -> Finding:
     """A Finding from already-valid values, every field given: what ``model_construct`` does,
     without its per-call field walk (the engine makes one per check and resource, millions in a
     large scan). Shared values (a check's controls) stay shared."""
-    return _built(Finding, _FINDING_FIELDS, values)
+    return _built(Finding, values)
 
 
 _M = TypeVar("_M", bound=BaseModel)
+_ORDER: dict[type[BaseModel], tuple[str, ...]] = {}
+_SET: dict[type[BaseModel], set[str]] = {}
 
 
-def _built(cls: type[_M], fields: frozenset[str], values: dict[str, Any]) -> _M:
-    if values.keys() != fields:
-        raise TypeError(f"{cls.__name__} needs exactly its fields; got {sorted(values)}")
+def _built(cls: type[_M], values: dict[str, Any]) -> _M:
+    """A frozen model from its values without validation, in its fields' order (serialization
+    follows the order of the values)."""
+    order = _ORDER.get(cls)
+    if order is None:
+        order = _ORDER[cls] = tuple(cls.model_fields)
+        _SET[cls] = set(order)  # shared: pydantic copies it before changing it (model_copy)
+    if tuple(values) != order:
+        if values.keys() != _SET[cls]:
+            raise TypeError(f"{cls.__name__} needs exactly its fields; got {sorted(values)}")
+        values = {name: values[name] for name in order}
     model = object.__new__(cls)
     object.__setattr__(model, "__dict__", values)
-    object.__setattr__(model, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(model, "__pydantic_fields_set__", _SET[cls])
     object.__setattr__(model, "__pydantic_extra__", None)
     object.__setattr__(model, "__pydantic_private__", None)
     return model

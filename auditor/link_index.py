@@ -34,7 +34,7 @@ from auditor.resources import (
     Resource,
     Role,
     Service,
-    resource_from_dict,
+    resource_from_json,
 )
 from auditor.result_stream import item_at, iter_section_at
 
@@ -141,7 +141,7 @@ class FileIndex:
         if cached is not None:
             self._cache.move_to_end(offset)
             return cached
-        resource = resource_from_dict(json.loads(item_at(self._file, offset)))
+        resource = resource_from_json(item_at(self._file, offset))
         self._cache[offset] = resource
         if len(self._cache) > _CACHED:
             self._cache.popitem(last=False)

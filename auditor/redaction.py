@@ -294,9 +294,10 @@ def redact_resource(resource: T, *, suspicious: bool | None = None) -> T:
     return type(resource).model_validate(cleaned)  # type: ignore[attr-defined, no-any-return]
 
 
-def redact_finding(finding: T) -> T:
-    """A finding with its free text redacted (message, key, resource identity, evidence)."""
-    if not could_hold_secret(finding):
+def redact_finding(finding: T, json_text: str | None = None) -> T:
+    """A finding with its free text redacted (message, key, resource identity, evidence); the same
+    object when it holds none. ``json_text``: its JSON when the caller has it already."""
+    if not could_hold_secret(finding, json_text):
         return finding
     current = {name: getattr(finding, name) for name in _FINDING_TEXT}
     update = {name: _redact_fields(value) for name, value in current.items()}
