@@ -200,6 +200,7 @@ class RedisBudget:
         self.fallback = LocalBudget(rate)
         self._script = client.register_script(_LUA)
         self._down_until = 0.0
+        self._down = False
         self._lock = threading.Lock()
 
     def _run(self, key: str, op: str) -> float | None:
@@ -213,12 +214,17 @@ class RedisBudget:
             )
         except Exception as exc:  # redis.RedisError, OSError: never fail a scan for its throttle
             with self._lock:
-                first = self._down_until == 0.0 or time.monotonic() >= self._down_until
+                first, self._down = not self._down, True
                 self._down_until = time.monotonic() + self.RETRY_AFTER
-            if first:
+            if first:  # once per outage
                 log.warning("throttle: Redis %s unreachable (%s); this process uses its own request budget "
                             "until it answers again", redact(self.url), type(exc).__name__)
             return None
+        if self._down:
+            with self._lock:
+                back, self._down = self._down, False
+            if back:
+                log.warning("throttle: Redis %s answers again; the request budget is shared again", redact(self.url))
         return float(out.decode() if isinstance(out, bytes) else out)
 
     def acquire(self, key: str) -> float:

@@ -10,6 +10,12 @@ children and itself), the store's size, and the scaling ratio against one worker
 
 Run: ``python bench/estate_scale.py [--accounts 1000] [--workers 1,2,4] [--latency 0.05]
 [--calls 20] [--json figures.json]``. Needs redis-server and PostgreSQL's server binaries.
+
+``--moto 50`` runs nothing simulated instead: moto's server holding an AWS Organization of 50
+member accounts (the one ``tests/scale`` builds), each reached through AssumeRole by real
+``auditor worker`` processes (one target at a time each) started by ``auditor scan --config
+--distributed``, with the default shared request budget on. Reports the same figures for each
+number of ``--workers`` and the load average.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "history"))
+sys.path.insert(0, str(ROOT / "tests" / "scale"))
 
 
 class SyntheticCollector:
@@ -133,6 +140,49 @@ def run_once(n_workers: int, accounts: int, calls: int, latency: float, redis_ur
     }
 
 
+def run_moto(n_workers: int, accounts: int, endpoint: str, redis_url: str, store_url: str, folder: Path) -> dict[str, Any]:
+    """One distributed run of the moto organization through ``n_workers`` real ``auditor worker``s."""
+    from org_parts import Workers, aws_env, write_config
+
+    from auditor.runs import FINAL, RunStore
+    from auditor.store import normalise_url, open_store
+
+    run = f"moto-{n_workers}w-{int(time.time())}"
+    config = write_config(folder / f"auditor-{n_workers}.yaml", endpoint, redis_url, iac=False)
+    env = aws_env()
+    workers = Workers(config, env, folder, concurrency=1)
+    runs = RunStore(open_store(normalise_url(store_url)))
+    peaks: dict[int, float] = {}
+    try:
+        for i in range(n_workers):
+            workers.start(f"w{n_workers}-{i}")
+        time.sleep(5)  # workers up before the clock starts
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "auditor", "scan", "--config", str(config), "--distributed", "--detach",
+                        "--run", run, "--store", store_url, "--quiet"], env=env, check=True, capture_output=True,
+                       timeout=300)
+        while True:
+            states = runs.states(run)
+            for proc in workers.procs.values():
+                peaks[proc.pid] = max(peaks.get(proc.pid, 0.0), _peak_rss_mib(proc.pid))
+            if states and sum(1 for s in states if s.state in FINAL) >= len(states):
+                break
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - start
+        load = os.getloadavg()
+        failed = sum(1 for s in states if s.state != "done")
+        findings = len(runs.findings_of(run))
+    finally:
+        workers.stop_all()
+        runs.store.close()
+    return {
+        "mode": "moto", "workers": n_workers, "accounts": len(states), "seconds": round(elapsed, 1),
+        "accounts_per_minute": round(len(states) / elapsed * 60, 1),
+        "peak_rss_mib_per_worker": sorted(peaks.values()), "failed_targets": failed, "findings_stored": findings,
+        "load_average_1_5_15": [round(x, 1) for x in load],
+    }
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker_main(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
@@ -143,6 +193,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=20, help="API round trips per account")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per round trip")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--moto", type=int, metavar="ACCOUNTS",
+                        help="instead of simulated accounts: an organization of this many accounts in moto's server")
     args = parser.parse_args()
     import pg
 
@@ -157,9 +209,18 @@ def main() -> int:
     rows = []
     try:
         time.sleep(1)
-        with pg.cluster() as store_url:
+        with pg.cluster() as store_url, contextlib.ExitStack() as stack:
+            redis_url = f"redis://127.0.0.1:{port}/0"
+            if args.moto:
+                from org_parts import moto_organization
+
+                endpoint, _members = stack.enter_context(moto_organization(args.moto))
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auditor-bench-moto-")))
             for n in [int(w) for w in args.workers.split(",")]:
-                row = run_once(n, args.accounts, args.calls, args.latency, f"redis://127.0.0.1:{port}/0", store_url)
+                if args.moto:
+                    row = run_moto(n, args.moto, endpoint, redis_url, store_url, folder)
+                else:
+                    row = run_once(n, args.accounts, args.calls, args.latency, redis_url, store_url)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
             import sqlalchemy
