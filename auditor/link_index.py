@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 from auditor.linking import Update, _normal, address_key, bucket_pointer_keys, join_updates
 from auditor.linking_genai import needs_linking
 from auditor.resources import (
@@ -75,7 +77,7 @@ class FileIndex:
             if line.startswith(b'{"kind":"') and not line.startswith(_PREFIXES):
                 continue  # a kind no join reads: not even parsed
             try:
-                data = json.loads(line)
+                data = from_json(line)  # pydantic's parser: a Python dict, twice as fast as json.loads
             except ValueError:
                 continue  # reading the inventory again reports the line, with its number
             if isinstance(data, dict):
