@@ -55,8 +55,8 @@ def run_estate(options: ScanOptions, config_path: str | None) -> int:
     started = datetime.now(UTC)
     from auditor import throttle
 
-    throttle.ensure(config.distributed.throttle, None)  # one process: its own request budget per account
-    with Progress(quiet=options.quiet) as progress:
+    # one process: its own request budget per account
+    with throttle.scoped(config.distributed.throttle, None), Progress(quiet=options.quiet) as progress:
         sink = collect(collectors, progress=progress, max_workers=config.concurrency.accounts)
     scope = estate_scope(config, config_path, collectors)
     if options.save_inventory is not None:

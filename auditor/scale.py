@@ -117,7 +117,7 @@ def run_shard(
     from auditor import throttle
 
     # with a broker configured, shards share its buckets like workers do; without, each has its own
-    throttle.ensure(config.distributed.throttle, os.environ.get(BROKER_ENV) or config.distributed.broker)
+    budget = throttle.scoped(config.distributed.throttle, os.environ.get(BROKER_ENV) or config.distributed.broker)
     runs = open_runs(store_url)
     try:
         runs.create_run(run_id, scope, "shard", config.model_dump(mode="json"), targets)
@@ -139,7 +139,7 @@ def run_shard(
                         raise
                     time.sleep(2**attempt)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(config.concurrency.accounts, len(mine) or 1))) as pool:
+        with budget, ThreadPoolExecutor(max_workers=max(1, min(config.concurrency.accounts, len(mine) or 1))) as pool:
             for future in [pool.submit(one, t) for t in mine]:
                 future.result()
         ids = {t.id for t in mine}

@@ -12,8 +12,8 @@ When the cloud answers "throttled", the key's rate is halved for everyone (at mo
 one burst of throttled answers is one signal), held there for ``cooldown`` seconds, then
 recovers linearly to the full rate over another ``cooldown``. Throttled answers are counted.
 
-The active budget of a process is installed once (``ensure``) by the worker, the shard and the
-serial ``scan --config``; the SDK hooks in ``auditor.collectors.throttle_hooks`` draw from it.
+The active budget of a process is installed once (``ensure``) by the worker, and for the length
+of a scan (``scoped``) by the shard and the serial ``scan --config``; the SDK hooks in ``auditor.collectors.throttle_hooks`` draw from it.
 Nothing installed means no limit (the per-source ``scan aws|gcp|azure`` commands).
 """
 
@@ -23,7 +23,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -308,3 +309,17 @@ def ensure(settings: ThrottleConfig, broker: str | None) -> Budget | None:
             budget = redis_budget(broker, rate) if broker else LocalBudget(rate)
         _active, _installed_for = budget, wanted
         return budget
+
+
+@contextmanager
+def scoped(settings: ThrottleConfig, broker: str | None) -> Iterator[Budget | None]:
+    """``ensure`` for the length of one scan, then what was installed before (a scan run inside a
+    longer-lived process, e.g. a test or a notebook, leaves no budget behind)."""
+    global _active, _installed_for
+    with _install_lock:
+        saved = (_active, _installed_for)
+    try:
+        yield ensure(settings, broker)
+    finally:
+        with _install_lock:
+            _active, _installed_for = saved

@@ -98,3 +98,31 @@ def test_keys_come_from_the_request_url() -> None:
     assert azure_key(f"https://management.azure.com/subscriptions/{sub}/providers/x?api-version=1") == \
         f"azure:{sub.lower()}"
     assert azure_key("https://management.azure.com/subscriptions?api-version=2022-12-01") == "azure:-"
+
+
+def test_scan_config_scans_under_its_own_budget_and_leaves_none_behind(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import auditor.estate as estate
+    from auditor.cli.main import cli
+
+    seen: list[object] = []
+
+    class Probe:
+        name = "iac"
+
+        def scope(self) -> str:
+            return "probe"
+
+        def collect(self, sink: object) -> None:
+            seen.append(throttle.active())
+
+    monkeypatch.setattr(estate, "build_collectors", lambda config: [Probe()])
+    cfg = tmp_path / "auditor.yaml"
+    cfg.write_text("distributed:\n  throttle:\n    requests_per_second: 7\noutputs:\n  fail_on: none\n")
+    res = CliRunner().invoke(cli, ["scan", "--config", str(cfg), "-q", "--no-store"], standalone_mode=False)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    (budget,) = seen
+    assert isinstance(budget, LocalBudget) and budget.rate.per_second == 7  # the collectors drew from it
+    assert throttle.active() is None  # and the process is left as it was
