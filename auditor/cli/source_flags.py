@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from auditor.collectors.base import Collector
-from auditor.config import ConcurrencyConfig, source_config
+from auditor.config import ConcurrencyConfig, ConfigError, source_config
 
 
 def _flags() -> dict[str, str]:
@@ -55,10 +56,6 @@ def collectors_from_flags(
 
 def per_account_limit(flag: str, value: int) -> ConcurrencyConfig:
     """``scan aws --max-workers``: the key ``concurrency.per_account`` of auditor.yaml."""
-    from pydantic import ValidationError
-
-    from auditor.config import ConfigError
-
     try:
         return ConcurrencyConfig(per_account=value)
     except ValidationError as exc:
