@@ -263,3 +263,27 @@ def test_member_calls_draw_from_the_member_and_assume_role_from_the_caller(
     assert budget.keys["aws:123456789012"] == sink.api_calls["sts:AssumeRole"] == 1
     # every API call the collector made inside the member account took one of its tokens
     assert budget.keys[f"aws:{member}"] >= sum(sink.api_calls.values()) - 1 > 20
+
+
+def test_a_worker_task_draws_from_the_brokers_buckets(tmp_path: Path, redis: Redis) -> None:
+    """The Celery task itself (run in this process): it installs the budget on the broker it was
+    started with, before scanning its target."""
+    from auditor.config import AuditorConfig
+    from auditor.scale import open_runs
+    from auditor.targets import Target
+    from auditor.worker import TASK, make_app
+
+    root = ROOT / "tests" / "iac" / "projects" / "public_grants"
+    target = Target("iac", str(root), {"iac": {"paths": [str(root)]}})
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    config = AuditorConfig.model_validate({"distributed": {"throttle": {"requests_per_second": 9}}})
+    runs = open_runs(store)
+    runs.create_run("r1", "test", "distributed", config.model_dump(mode="json"), [target])
+    runs.store.close()
+    app = make_app(redis.url, 60)
+    try:
+        assert app.tasks[TASK]("r1", target.to_json(), config.model_dump(mode="json"), store) == "done"
+        budget = throttle.active()
+        assert isinstance(budget, RedisBudget) and budget.url == redis.url and budget.rate.per_second == 9
+    finally:
+        throttle.install(None)
