@@ -129,3 +129,24 @@ def test_a_streamed_inventory_file_joins_as_a_list_does(tmp_path: Path) -> None:
 def test_an_estate_with_nothing_to_join_streams_unchanged(tmp_path: Path) -> None:
     estate = [r for r in _estate() if isinstance(r, (Bucket, Role))]
     assert _dumps(linked(_Stream(estate))) == _dumps(estate)
+
+
+def test_an_inventory_line_reads_back_as_the_resource_it_was_whatever_its_layout() -> None:
+    import json
+
+    import pytest
+
+    from auditor.resources import resource_from_dict, resource_from_json
+    from auditor.result_stream import resource_json
+
+    recorded, _errors, _calls, _sources = bundled_inventories()
+    for resource in [*_estate(), *recorded]:
+        line = resource_json(resource)
+        assert resource_from_json(line) == resource
+        data = json.loads(line)
+        reordered = json.dumps({**{k: v for k, v in data.items() if k != "kind"}, "kind": data["kind"]}).encode()
+        assert resource_from_json(reordered) == resource_from_dict(data) == resource  # kind last: the slow path
+    with pytest.raises(ValueError, match="unknown resource kind"):
+        resource_from_json(b'{"kind":"Nope","ref":{}}')
+    with pytest.raises(ValueError):
+        resource_from_json(b'{"kind":"Bucket","ref":{"provider":"aws","id":"x","name":"x"},"colour":"red"}')
