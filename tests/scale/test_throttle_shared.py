@@ -118,6 +118,7 @@ class _ThrottlingSageMaker(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         cls = type(self)
         cls.seen += 1
+        body: dict[str, object]
         if cls.seen <= cls.throttle:
             status, body = 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
         else:
