@@ -109,3 +109,17 @@ def test_a_secret_cut_short_after_its_key_name_is_still_redacted() -> None:
     assert cut not in out and "aws_secret_access_key = wJal…[sha256:" in out
     assert "hunter2hunter2" not in redact("db_password: hunter2hunter2")
     assert redact("secret_kind=aws_secret_access_key token_auth: enabled") == "secret_kind=aws_secret_access_key token_auth: enabled"
+
+
+def test_the_literal_trigger_finds_exactly_the_texts_holding_a_literal() -> None:
+    import random
+
+    from auditor.redaction import _ANY_LITERAL, _LITERALS
+
+    rng = random.Random(7)
+    alphabet = "abcdefghijklmnopqrstuvwxyz_- .:0123456789"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    texts += [f"{rng.choice(texts)}{literal}{rng.choice(texts)}" for literal in _LITERALS]
+    texts += [literal[:-1] for literal in _LITERALS]  # one letter short: no literal
+    for text in texts:
+        assert bool(_ANY_LITERAL.search(text)) == any(literal in text for literal in _LITERALS), text
