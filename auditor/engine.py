@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from auditor.collectors.base import CollectionError, CollectionSink, Collector
 from auditor.config import SuppressionRule
-from auditor.findings import Finding, Result, Severity, Status, Suppression, fingerprint, new_finding
+from auditor.findings import Finding, Result, Severity, Status, Suppression, fingerprint, from_valid_values
 from auditor.registry import CheckContext, CheckSpec, Registry
 from auditor.resources import Resource
 
@@ -88,27 +88,22 @@ class Engine:
 
     def iter_findings(self, resources: Iterable[Resource]) -> Iterator[Finding]:
         """Findings as they are produced, resource by resource: nothing is held."""
+        context = self.context
         for resource in resources:
             about: _About | None = None
             for spec in self.registry.for_kind(resource.kind):
-                if spec.applies_to(resource):
-                    if about is None:
-                        about = _about(resource)
-                    yield from self._run_one(spec, resource, about)
+                if not spec.applies_to(resource):
+                    continue
+                if about is None:
+                    about = _about(resource)
+                try:
+                    results = spec.run(resource, context)
+                except Exception as exc:
+                    results = [_raised(exc)]
+                for result in results:
+                    yield self._finding(spec, resource, result, about)
 
     # -- internals ------------------------------------------------------------------------
-    def _run_one(self, spec: CheckSpec, resource: Resource, about: _About | None = None) -> list[Finding]:
-        try:
-            results = spec.run(resource, self.context)
-        except Exception as exc:
-            frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-            where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
-            results = [
-                Result(status=Status.ERROR, message=f"check raised {type(exc).__name__}: {exc}{where}")
-            ]
-        about = about if about is not None else _about(resource)
-        return [self._finding(spec, resource, r, about) for r in results]
-
     def _controls(self, check_id: str) -> dict[str, list[str]]:
         if self.controls_for is None:
             return {}
@@ -145,28 +140,35 @@ class Engine:
         # Values are valid by construction; shared per-check values (controls) stay shared. In the
         # order of Finding's fields: serialization follows it.
         check_id, title, remediation, controls = self._of_check(spec)
-        return new_finding(
-            check_id=check_id,
-            title=title,
-            severity=self._severity(spec, result),
-            status=result.status,
-            message=result.message,
-            key=result.key,
-            resource_id=about[0],
-            resource_kind=about[1],
-            resource_name=about[2],
-            provider=about[3],
-            cloud=about[4],
-            account=about[5],
-            region=about[6],
-            path=about[7],
-            line=about[8],
-            evidence=dict(result.evidence),
-            remediation=remediation,
-            controls=controls,
-            suppression=self._suppression(spec, resource, result.status),
-            fingerprint=fingerprint(check_id, about[0], result.key),
-        )
+        return from_valid_values(Finding, {
+            "check_id": check_id,
+            "title": title,
+            "severity": self._severity(spec, result),
+            "status": result.status,
+            "message": result.message,
+            "key": result.key,
+            "resource_id": about[0],
+            "resource_kind": about[1],
+            "resource_name": about[2],
+            "provider": about[3],
+            "cloud": about[4],
+            "account": about[5],
+            "region": about[6],
+            "path": about[7],
+            "line": about[8],
+            "evidence": dict(result.evidence),
+            "remediation": remediation,
+            "controls": controls,
+            "suppression": self._suppression(spec, resource, result.status),
+            "fingerprint": fingerprint(check_id, about[0], result.key),
+        })
+
+
+def _raised(exc: Exception) -> Result:
+    """An exception of a check, as an error result naming where it was raised."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    return Result(status=Status.ERROR, message=f"check raised {type(exc).__name__}: {exc}{where}")
 
 
 _About = tuple[str, str, str, str, "str | None", "str | None", "str | None", "str | None", "int | None"]

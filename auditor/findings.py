@@ -58,7 +58,7 @@ def _result(status: Status, message: str, key: str, evidence: dict[str, Any], se
     resource and check, millions in a large scan), validated otherwise (a custom check's mistake
     is still reported as such)."""
     if type(message) is str and type(key) is str and (severity is None or type(severity) is Severity):
-        return _built(Result, {"status": status, "message": message, "key": key,
+        return from_valid_values(Result, {"status": status, "message": message, "key": key,
                                                "evidence": evidence, "severity": severity})
     return Result(status=status, message=message, key=key, evidence=evidence, severity=severity)
 
@@ -129,7 +129,7 @@ def new_finding(**values: Any) -> Finding:
     """A Finding from already-valid values, every field given: what ``model_construct`` does,
     without its per-call field walk (the engine makes one per check and resource, millions in a
     large scan). Shared values (a check's controls) stay shared."""
-    return _built(Finding, values)
+    return from_valid_values(Finding, values)
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -137,7 +137,7 @@ _ORDER: dict[type[BaseModel], tuple[str, ...]] = {}
 _SET: dict[type[BaseModel], set[str]] = {}
 
 
-def _built(cls: type[_M], values: dict[str, Any]) -> _M:
+def from_valid_values(cls: type[_M], values: dict[str, Any]) -> _M:
     """A frozen model from its values without validation, in its fields' order (serialization
     follows the order of the values)."""
     order = _ORDER.get(cls)
