@@ -43,7 +43,9 @@ class SdkLimits:
         from botocore.config import Config
 
         return Config(
-            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            # total_max_attempts counts the first attempt, as max_attempts does here (botocore's own
+            # max_attempts counts retries only: 4 would make 5 attempts)
+            retries={"mode": "adaptive", "total_max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             **extra,

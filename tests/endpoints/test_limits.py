@@ -83,7 +83,44 @@ def test_sdk_limits_defaults_and_values() -> None:
     limits = SdkLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=1)
     assert limits.timeout == (2.0, 3.0) and limits.retries == 0
     config = limits.botocore_config()
-    assert (config.connect_timeout, config.read_timeout, config.retries["max_attempts"]) == (2.0, 3.0, 1)
+    assert (config.connect_timeout, config.read_timeout) == (2.0, 3.0)
+
+
+@pytest.mark.parametrize("attempts", [1, 2])
+def test_max_attempts_is_how_many_requests_botocore_sends(attempts: int) -> None:
+    """The first attempt included: a real botocore client against a loopback server that always fails."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    seen: list[str] = []
+
+    class Failing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.path)
+            body = b"<ErrorResponse><Error><Code>InternalFailure</Code><Message>no</Message></Error></ErrorResponse>"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1").client(
+            "sts", endpoint_url=f"http://127.0.0.1:{server.server_port}",
+            config=SdkLimits(connect_timeout=2.0, read_timeout=3.0, max_attempts=attempts).botocore_config())
+        with pytest.raises(ClientError):
+            client.get_caller_identity()
+    finally:
+        server.shutdown()
+    assert len(seen) == attempts
 
 
 def test_sdk_limits_from_auditor_yaml_sections() -> None:
