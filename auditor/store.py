@@ -30,7 +30,7 @@ TREND_POINTS = 30
 _PG_MIGRATION_LOCK = 0x6175646974  # "audit": one advisory lock id for schema upgrades
 # The newest migration's revision. A store already there opens without importing Alembic
 # (half a second of a CI scan's start-up); a test keeps this equal to the migrations' head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def default_store_path() -> Path:
@@ -116,7 +116,18 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
     def _tables(self) -> None:
-        from sqlalchemy import Boolean, Column, DateTime, Float, LargeBinary, MetaData, String, Table, Text
+        from sqlalchemy import (
+            Boolean,
+            Column,
+            DateTime,
+            Float,
+            Integer,
+            LargeBinary,
+            MetaData,
+            String,
+            Table,
+            Text,
+        )
         from sqlalchemy.types import JSON
 
         md = MetaData()
@@ -134,6 +145,12 @@ class Store:
             Column("tool_version", String(32)),
             Column("result_gz", LargeBinary),
             Column("stored", DateTime(timezone=True)),
+        )
+        self.parts = Table(
+            "scan_parts", md,
+            Column("scan_id", String(64), primary_key=True),
+            Column("part", Integer, primary_key=True),
+            Column("data", LargeBinary),
         )
         self.findings = Table(
             "findings", md,
@@ -206,19 +223,19 @@ class Store:
             "counts": summary,
             "digest": result.digest,
             "tool_version": result.tool.version,
-            "result_gz": _compressed(result),
+            "result_gz": None,  # the result goes to scan_parts, compressed as it is read
             "stored": datetime.now(UTC),
         }
-        seen: set[str] = set()  # fingerprints of non-passing findings only
         with self._write() as conn:
             conn.execute(self.scans.insert(), [row])
+            for part, data in enumerate(_compressed_parts(result)):
+                conn.execute(self.parts.insert(), [{"scan_id": result.scan.id, "part": part, "data": data}])
             batch: list[dict[str, Any]] = []
             for f in result.findings:  # streamed from the result file; written in batches
                 # Passes live only in the stored result JSON: history needs what did not pass, and
                 # leaving passes out keeps the table (and every query over it) several times smaller.
-                if f.status == Status.PASS or f.fingerprint in seen:  # one row per fingerprint
+                if f.status == Status.PASS:
                     continue
-                seen.add(f.fingerprint)
                 batch.append(
                     {
                         "scan_id": result.scan.id,
@@ -236,8 +253,15 @@ class Store:
             self._insert_findings(conn, batch)
 
     def _insert_findings(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """One row per fingerprint, the first one kept: the database drops a repeat (two results
+        with one fingerprint), so no set of every fingerprint is held here."""
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        statement = insert(self.findings).on_conflict_do_nothing(index_elements=["scan_id", "fingerprint"])
         for start in range(0, len(rows), 5000):
-            conn.execute(self.findings.insert(), list(rows[start : start + 5000]))
+            conn.execute(statement, list(rows[start : start + 5000]))
 
     # -- reading --------------------------------------------------------------------------
     def _stored(self, row: Any) -> StoredScan:
@@ -298,31 +322,34 @@ class Store:
         return self._stored(rows[0])
 
     def load_result(self, scan_id: str) -> ScanResult:
-        from sqlalchemy import select
-
-        with self.engine.connect() as conn:
-            blob = conn.execute(select(self.scans.c.result_gz).where(self.scans.c.id == scan_id)).scalar()
-        if blob is None:
-            raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
         import json
 
         from auditor.result_stream import result_from_data
 
-        return result_from_data(json.loads(zlib.decompress(blob)), f"stored scan {scan_id}")
+        return result_from_data(json.loads(self._result_document(scan_id)), f"stored scan {scan_id}")
+
+    def _result_document(self, scan_id: str) -> bytes:
+        """The stored result document: from its parts, or (scans stored before 0004) its one value."""
+        from sqlalchemy import select
+
+        with self.engine.connect() as conn:
+            found = conn.execute(select(self.scans.c.id, self.scans.c.result_gz).where(self.scans.c.id == scan_id)).first()
+            if found is None:
+                raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
+            if found.result_gz is not None:
+                return zlib.decompress(found.result_gz)
+            unpacker = zlib.decompressobj()
+            out = [unpacker.decompress(row.data) for row in conn.execute(
+                select(self.parts.c.data).where(self.parts.c.scan_id == scan_id).order_by(self.parts.c.part))]
+        return b"".join([*out, unpacker.flush()])
 
     def load_view(self, scan_id: str) -> ScanView:
         """What a diff needs of a stored scan, without validating the whole result."""
         import json
 
-        from sqlalchemy import select
-
         from auditor.history import view_of_json
 
-        with self.engine.connect() as conn:
-            blob = conn.execute(select(self.scans.c.result_gz).where(self.scans.c.id == scan_id)).scalar()
-        if blob is None:
-            raise ConfigError(f"no scan {scan_id!r} in the store {redact_url(self.url)}")
-        return view_of_json(json.loads(zlib.decompress(blob)), f"stored scan {scan_id}")
+        return view_of_json(json.loads(self._result_document(scan_id)), f"stored scan {scan_id}")
 
     def failing_fingerprints(self, scan_id: str) -> set[str]:
         """Unsuppressed failures of one scan."""
@@ -349,6 +376,8 @@ class Store:
             conn.rollback()  # the temporary table goes with the transaction
         for fp in new:
             first.setdefault(fp, result.scan.started)  # failing for the first time in this scope
+        if new:  # in fingerprint order, as the result lists them
+            first = dict(sorted(first.items()))
         trend = [
             TrendPoint(scan_id=s.id, started=s.started, failing_by_severity=dict(s.counts.get("failures_by_severity", {})))
             for s in reversed(previous)
@@ -360,11 +389,13 @@ class Store:
                 failing_by_severity=dict(result.summary()["failures_by_severity"]),
             )
         )
-        return HistoryInfo(
+        # Built without validation: the values come typed from the store, and validating would
+        # copy a dictionary with an entry per failing fingerprint.
+        return HistoryInfo.model_construct(
             previous_scan_id=baseline.id if baseline else None,
-            new=sorted(new),
-            resolved=sorted(resolved),
-            first_seen=dict(sorted(first.items())),
+            new=new,
+            resolved=resolved,
+            first_seen=first,
             trend=trend,
         )
 
@@ -396,38 +427,57 @@ class Store:
 
         f, s, n = self.findings.c, self.scans.c, now.c
         failing_in_baseline = (f.scan_id == baseline, f.status == Status.FAIL.value, f.suppressed.is_(False))
-        new_q = select(n.fingerprint).distinct()
+        new_q = select(n.fingerprint).distinct().order_by(n.fingerprint)
         if baseline is not None:
             new_q = new_q.where(~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline))
         new = [r[0] for r in conn.execute(new_q)]
         resolved: list[str] = []
         if baseline is not None:
-            resolved_q = select(f.fingerprint).where(
+            resolved_q = select(f.fingerprint).distinct().where(
                 *failing_in_baseline, ~exists().where(n.fingerprint == f.fingerprint)
-            )
+            ).order_by(f.fingerprint)
             resolved = [r[0] for r in conn.execute(resolved_q)]
         seen_q = (
             select(f.fingerprint, func.min(s.started))
             .select_from(self.findings.join(self.scans, f.scan_id == s.id))
             .where(s.scope == scope, f.status == Status.FAIL.value, exists().where(n.fingerprint == f.fingerprint))
             .group_by(f.fingerprint)
+            .order_by(f.fingerprint)
         )
-        first = {fp: _aware(started) for fp, started in conn.execute(seen_q) if started is not None}
+        # One datetime object per scan start, shared: a first-seen date is one of a few scans'.
+        starts: dict[datetime, datetime] = {}
+        first = {fp: starts.setdefault(started, _aware(started)) for fp, started in conn.execute(seen_q)
+                 if started is not None}
         return new, resolved, first
 
 
-def _compressed(result: ScanResult) -> bytes:
-    """The result document compressed; a streamed result is read from its file in chunks."""
-    source = result.source
-    if source is None:
-        return zlib.compress(result.to_json(indent=None).encode("utf-8"), 6)
+PART_BYTES = 4 << 20  # compressed bytes per stored part
+
+
+def _compressed_parts(result: ScanResult) -> Iterator[bytes]:
+    """The result document compressed, in parts of at most PART_BYTES (a streamed result is read
+    from its file in chunks: nothing the size of the result is held)."""
     packer = zlib.compressobj(6)
-    parts = []
-    with open(source, "rb") as f:
-        while chunk := f.read(1 << 20):
-            parts.append(packer.compress(chunk))
-    parts.append(packer.flush())
-    return b"".join(parts)
+    pending = bytearray()
+
+    def chunks() -> Iterator[bytes]:
+        source = result.source
+        if source is None:
+            yield result.to_json(indent=None).encode("utf-8")
+            return
+        with open(source, "rb") as f:
+            while chunk := f.read(1 << 20):
+                yield chunk
+
+    for chunk in chunks():
+        pending += packer.compress(chunk)
+        while len(pending) >= PART_BYTES:
+            yield bytes(pending[:PART_BYTES])
+            del pending[:PART_BYTES]
+    pending += packer.flush()
+    while pending:
+        yield bytes(pending[:PART_BYTES])
+        del pending[:PART_BYTES]
 
 
 def _aware(value: datetime) -> datetime:

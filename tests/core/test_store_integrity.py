@@ -59,7 +59,7 @@ def test_a_store_from_a_newer_schema_names_the_version_it_needs(tmp_path: Path) 
     with pytest.raises(ConfigError) as err:
         open_store(normalise_url(str(path)))
     assert "schema revision 0042, written by a newer auditor" in str(err.value)
-    assert "reads revisions up to 0003" in str(err.value)
+    assert "reads revisions up to 0004" in str(err.value)
     assert _digest(path) == before
 
 

@@ -36,7 +36,7 @@ def fresh_url(pg_url: str) -> str:
 
     engine = sqlalchemy.create_engine(normalise_url(pg_url))
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS run_findings, run_targets, runs, findings, scans, alembic_version CASCADE")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS run_findings, run_targets, runs, findings, scan_parts, scans, alembic_version CASCADE")
     engine.dispose()
     return pg_url
 
@@ -44,7 +44,7 @@ def fresh_url(pg_url: str) -> str:
 def test_migrate_save_and_history_on_postgresql(fresh_url: str) -> None:
     store = open_store(normalise_url(fresh_url))
     assert store.engine.dialect.name == "postgresql"
-    assert store.schema_revision() == "0003"
+    assert store.schema_revision() == "0004"
     a, b = finding("bucket_public_read", "arn:a"), finding("bucket_tls", "arn:b")
     first = scan([a, b], day=0)
     store.save(first)

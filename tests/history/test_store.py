@@ -46,10 +46,10 @@ def test_bad_store_url_is_a_config_error(tmp_path: Path) -> None:
 def test_schema_is_versioned_and_upgrade_is_idempotent(store_path: Path) -> None:
     url = normalise_url(str(store_path))
     store = open_store(url)
-    assert store.schema_revision() == "0003"
+    assert store.schema_revision() == "0004"
     store.close()
     again = open_store(url)  # a second open runs no migration and keeps the data
-    assert again.schema_revision() == "0003"
+    assert again.schema_revision() == "0004"
     with sqlite3.connect(store_path) as db:
         tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
         assert {"scans", "findings", "alembic_version"} <= tables
@@ -247,3 +247,46 @@ def history_matches_set_arithmetic(store: Store) -> None:
     }
     # the temporary table went with its transaction: the pooled connection serves the next comparison
     assert store.history_for(current) == history
+
+
+def test_a_large_result_is_stored_in_parts_and_reads_back_whole(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.store as store_module
+
+    monkeypatch.setattr(store_module, "PART_BYTES", 64)  # a few parts even for a small scan
+    store = open_store(normalise_url(str(store_path)))
+    result = scan([finding("bucket_public_read", f"arn:{n}") for n in range(30)], day=0)
+    store.save(result)
+    with sqlite3.connect(store_path) as db:
+        parts = db.execute("select count(*), max(length(data)) from scan_parts").fetchone()
+        assert db.execute("select result_gz from scans").fetchone()[0] is None
+    assert parts[0] > 3 and parts[1] <= 64
+    assert store.load_result(result.scan.id) == result
+    store.close()
+
+
+def test_a_store_from_before_the_parts_keeps_its_scans_readable(store_path: Path) -> None:
+    """A 0003 store with a scan saved as one compressed value: upgraded, the scan still loads."""
+    import json
+    import zlib
+
+    from alembic import command
+    from alembic.config import Config
+
+    url = normalise_url(str(store_path))
+    store = Store(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "auditor" / "store_migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    old = scan([finding("bucket_public_read", "arn:a")], day=0)
+    with sqlite3.connect(store_path) as db:
+        db.execute("insert into scans values (?,?,?,?,?,?,?,?,?,?,?,?)", (
+            old.scan.id, old.scan.scope, json.dumps(old.scan.sources), old.scan.started.isoformat(),
+            old.scan.finished.isoformat(), 1.0, False, json.dumps(old.summary()), old.digest, "0",
+            zlib.compress(old.to_json(indent=None).encode()), old.scan.finished.isoformat()))
+    store.close()
+    upgraded = open_store(url)
+    assert upgraded.schema_revision() == "0004"
+    assert upgraded.load_result(old.scan.id) == old
+    upgraded.close()
