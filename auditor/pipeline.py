@@ -153,6 +153,8 @@ def new_failures(result: ScanResult, options: ScanOptions) -> set[str] | None:
     if result.changes is not None:
         return set(result.changes.new)
     if options.fail_on_new and result.history is not None:
+        if result.history.previous_scan_id is None:
+            return None  # no previous scan: every failure is new
         return set(result.history.new)
     return None
 

@@ -127,9 +127,17 @@ class HistoryInfo(BaseModel):
     """Filled from the scan store: how this scan relates to earlier scans of the same scope."""
 
     previous_scan_id: str | None = None
-    new: list[str] = Field(default_factory=list, description="fingerprints failing now, not in the previous scan")
+    new: list[str] = Field(
+        default_factory=list,
+        description="fingerprints failing now, not in the previous scan (empty when there is no previous "
+        "scan: previous_scan_id null, every failure is new)",
+    )
     resolved: list[str] = Field(default_factory=list, description="fingerprints failing before, not now")
-    first_seen: dict[str, datetime] = Field(default_factory=dict, description="fingerprint -> first scan it failed in")
+    first_seen: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="the oldest open failures (at most 1,000, oldest first): fingerprint -> start of the first "
+        "scan of this scope it failed in",
+    )
     trend: list[TrendPoint] = Field(default_factory=list, description="open failures by severity, oldest first")
 
 

@@ -31,6 +31,9 @@ _PG_MIGRATION_LOCK = 0x6175646974  # "audit": one advisory lock id for schema up
 # The newest migration's revision. A store already there opens without importing Alembic
 # (half a second of a CI scan's start-up); a test keeps this equal to the migrations' head.
 SCHEMA_HEAD = "0004"
+# Open failures listed with their first-seen date in a result's history (the oldest first): the
+# report shows the oldest; a list of every failing fingerprint would grow with the estate.
+FIRST_SEEN_LISTED = 1000
 
 
 def default_store_path() -> Path:
@@ -372,12 +375,9 @@ class Store:
         baseline = self.previous_baseline(scope, previous)
         with self.engine.connect() as conn:
             now = self._failing_now(conn, result)
-            new, resolved, first = self._compare(conn, now, scope, baseline.id if baseline else None)
+            new, resolved, first = self._compare(conn, now, scope, baseline.id if baseline else None,
+                                                 result.scan.started)
             conn.rollback()  # the temporary table goes with the transaction
-        for fp in new:
-            first.setdefault(fp, result.scan.started)  # failing for the first time in this scope
-        if new:  # in fingerprint order, as the result lists them
-            first = dict(sorted(first.items()))
         trend = [
             TrendPoint(scan_id=s.id, started=s.started, failing_by_severity=dict(s.counts.get("failures_by_severity", {})))
             for s in reversed(previous)
@@ -419,35 +419,46 @@ class Store:
         return now
 
     def _compare(
-        self, conn: Any, now: Any, scope: str, baseline: str | None
+        self, conn: Any, now: Any, scope: str, baseline: str | None, started: datetime
     ) -> tuple[list[str], list[str], dict[str, datetime]]:
-        """New (failing now, not in the baseline), resolved (the reverse) and, for what fails
-        now, the start of the first stored scan of the scope it failed in."""
+        """New (failing now, not in the baseline; none listed without a baseline, where every
+        failure is new), resolved (the reverse) and the FIRST_SEEN_LISTED oldest open failures
+        with the start of the first stored scan of the scope they failed in (``started`` for
+        those failing here for the first time)."""
         from sqlalchemy import exists, func, select
 
         f, s, n = self.findings.c, self.scans.c, now.c
         failing_in_baseline = (f.scan_id == baseline, f.status == Status.FAIL.value, f.suppressed.is_(False))
-        new_q = select(n.fingerprint).distinct().order_by(n.fingerprint)
-        if baseline is not None:
-            new_q = new_q.where(~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline))
-        new = [r[0] for r in conn.execute(new_q)]
+        new: list[str] = []
         resolved: list[str] = []
         if baseline is not None:
+            new_q = select(n.fingerprint).distinct().where(
+                ~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline)).order_by(n.fingerprint)
+            new = [r[0] for r in conn.execute(new_q)]
             resolved_q = select(f.fingerprint).distinct().where(
                 *failing_in_baseline, ~exists().where(n.fingerprint == f.fingerprint)
             ).order_by(f.fingerprint)
             resolved = [r[0] for r in conn.execute(resolved_q)]
-        seen_q = (
-            select(f.fingerprint, func.min(s.started))
+        failed_before_in_scope = (
+            select(f.fingerprint)
+            .select_from(self.findings.join(self.scans, f.scan_id == s.id))
+            .where(s.scope == scope, f.status == Status.FAIL.value, f.fingerprint == n.fingerprint)
+        )
+        first_q = (
+            select(f.fingerprint, func.min(s.started).label("first"))
             .select_from(self.findings.join(self.scans, f.scan_id == s.id))
             .where(s.scope == scope, f.status == Status.FAIL.value, exists().where(n.fingerprint == f.fingerprint))
             .group_by(f.fingerprint)
-            .order_by(f.fingerprint)
+            .order_by(func.min(s.started), f.fingerprint)
+            .limit(FIRST_SEEN_LISTED)
         )
         # One datetime object per scan start, shared: a first-seen date is one of a few scans'.
         starts: dict[datetime, datetime] = {}
-        first = {fp: starts.setdefault(started, _aware(started)) for fp, started in conn.execute(seen_q)
-                 if started is not None}
+        first = {fp: starts.setdefault(when, _aware(when)) for fp, when in conn.execute(first_q) if when is not None}
+        if len(first) < FIRST_SEEN_LISTED:  # then the failures seen here for the first time
+            fresh_q = (select(n.fingerprint).distinct().where(~failed_before_in_scope.exists())
+                       .order_by(n.fingerprint).limit(FIRST_SEEN_LISTED - len(first)))
+            first.update((r[0], started) for r in conn.execute(fresh_q))
         return new, resolved, first
 
 

@@ -15,7 +15,7 @@ import pytest
 from auditor.config import ConfigError
 from auditor.findings import Severity, Status
 from auditor.result import ScanResult
-from auditor.store import Store, default_store_path, normalise_url, open_store, resolve_store_url
+from auditor.store import FIRST_SEEN_LISTED, Store, default_store_path, normalise_url, open_store, resolve_store_url
 
 from .factory import finding, scan
 
@@ -241,7 +241,9 @@ def history_matches_set_arithmetic(store: Store) -> None:
     new, resolved, first = _reference_history(stored, current, "aws-111111111111")
     assert history.previous_scan_id == stored[2].scan.id
     assert len(new) > 1000 and len(resolved) >= 500
-    assert history.new == new and history.resolved == resolved and history.first_seen == first
+    oldest = dict(sorted(first.items(), key=lambda item: (item[1], item[0]))[:FIRST_SEEN_LISTED])
+    assert len(first) > FIRST_SEEN_LISTED
+    assert history.new == new and history.resolved == resolved and history.first_seen == oldest
     assert set(store.failing_fingerprints(stored[2].scan.id)) == {
         f.fingerprint for f in stored[2].findings if f.active_failure
     }
@@ -290,3 +292,24 @@ def test_a_store_from_before_the_parts_keeps_its_scans_readable(store_path: Path
     assert upgraded.schema_revision() == "0004"
     assert upgraded.load_result(old.scan.id) == old
     upgraded.close()
+
+
+def test_first_seen_lists_the_oldest_open_failures_then_the_fresh_ones(store_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.store as store_module
+
+    monkeypatch.setattr(store_module, "FIRST_SEEN_LISTED", 5)
+    store = open_store(normalise_url(str(store_path)))
+    f = {name: finding("bucket_public_read", f"arn:{name}") for name in "abcdefg"}
+    store.save(scan([f["a"], f["b"]], day=0))
+    day1 = scan([f["a"], f["b"], f["c"]], day=1)
+    store.save(day1)
+    current = scan(list(f.values()), day=2)
+    history = store.history_for(current)
+    day0 = store.list_scans()[-1].started
+    fresh = sorted(f[n].fingerprint for n in "defg")[:2]  # the rest: first seen in this scan, not listed
+    assert history.first_seen == {f["a"].fingerprint: day0, f["b"].fingerprint: day0,
+                                  f["c"].fingerprint: day1.scan.started, **dict.fromkeys(fresh, current.scan.started)}
+    assert history.new == sorted(f[n].fingerprint for n in "defg")
+    first_ever = open_store(normalise_url(str(store_path.with_name("other.db")))).history_for(current)
+    assert first_ever.previous_scan_id is None and first_ever.new == []  # no previous scan: every failure is new
