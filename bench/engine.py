@@ -1,6 +1,6 @@
 """Benchmark: ``auditor evaluate`` alone on a large saved inventory (bounded memory).
 
-Runs ``auditor demo`` once (the 92-resource AWS + GCP + Azure demo estate), replicates its
+Runs ``auditor demo`` once (the 122-resource AWS, GCP, Azure and Kubernetes demo estate), replicates its
 inventory to N resources with distinct ids and names, writes it as a streamed inventory file,
 then runs ``auditor evaluate FILE -f json --no-store`` in a fresh process per size and records
 wall time, peak RSS (``ru_maxrss`` of the child), findings and result bytes per finding.
