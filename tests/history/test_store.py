@@ -15,7 +15,14 @@ import pytest
 from auditor.config import ConfigError
 from auditor.findings import Severity, Status
 from auditor.result import ScanResult
-from auditor.store import FIRST_SEEN_LISTED, Store, default_store_path, normalise_url, open_store, resolve_store_url
+from auditor.store import (
+    FIRST_SEEN_LISTED,
+    Store,
+    default_store_path,
+    normalise_url,
+    open_store,
+    resolve_store_url,
+)
 
 from .factory import finding, scan
 
