@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 import socket
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,32 +147,65 @@ def collected_nothing(result: ScanResult) -> bool:
     return result.summary()["resources"] == 0 and any(e.source != "config" for e in result.collection_errors)
 
 
-def new_failures(result: ScanResult, options: ScanOptions) -> set[str] | None:
-    """Fingerprints that count as new, or None when every failure counts: the ``--baseline``
-    file, else (with ``fail_on_new``) the previous stored scan of the same scope that read something."""
+NewAmong = Callable[[list[str]], set[str]]
+
+
+def new_failures(result: ScanResult, options: ScanOptions) -> NewAmong | None:
+    """Which of a batch of failing fingerprints count as new, or None when every failure counts:
+    the ``--baseline`` file, else (with ``fail_on_new``) the previous stored scan of the same scope
+    that read something. When the result lists only the first new failures (a large night), the
+    store answers, a batch at a time."""
     if result.changes is not None:
-        return set(result.changes.new)
+        return _among(set(result.changes.new))
     if options.fail_on_new and result.history is not None:
-        if result.history.previous_scan_id is None:
+        history = result.history
+        if history.previous_scan_id is None:
             return None  # no previous scan: every failure is new
-        return set(result.history.new)
+        if history.lists_every_new:
+            return _among(set(history.new))
+        from auditor.store import open_store, resolve_store_url
+
+        store = open_store(resolve_store_url(options.store, options.config.store))
+        previous = history.previous_scan_id
+        return lambda fingerprints: set(fingerprints) - store.failing_among(previous, fingerprints)
     return None
 
 
+def _among(new: set[str]) -> NewAmong:
+    return lambda fingerprints: {fp for fp in fingerprints if fp in new}
+
+
 def iter_gating(result: ScanResult, options: ScanOptions, tally: dict[str, int] | None = None) -> Iterator[Finding]:
-    """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, as a stream;
-    ``tally["not_new"]`` counts those at that level that are not new (already failing in the baseline)."""
+    """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, as a stream
+    (asked about in batches when only new ones count); ``tally["not_new"]`` counts those at that
+    level that are not new (already failing in the baseline)."""
     if options.fail_on is None:
         return
-    new = new_failures(result, options)
-    for finding in result.findings:
-        if not finding.active_failure or finding.severity.rank < options.fail_on.rank:
-            continue
-        if new is not None and finding.fingerprint not in new:
-            if tally is not None:
+    rank = options.fail_on.rank
+    new_among = new_failures(result, options)
+    batch: list[Finding] = []
+
+    def judged() -> Iterator[Finding]:
+        assert new_among is not None
+        new = new_among([f.fingerprint for f in batch])
+        for finding in batch:
+            if finding.fingerprint in new:
+                yield finding
+            elif tally is not None:
                 tally["not_new"] = tally.get("not_new", 0) + 1
+        batch.clear()
+
+    for finding in result.findings:
+        if not finding.active_failure or finding.severity.rank < rank:
             continue
-        yield finding
+        if new_among is None:
+            yield finding
+            continue
+        batch.append(finding)
+        if len(batch) >= 500:
+            yield from judged()
+    if batch:
+        yield from judged()
 
 
 def exit_code(result: ScanResult, options: ScanOptions) -> int:

@@ -23,7 +23,7 @@ from auditor.collectors.base import CollectionError
 from auditor.findings import Finding, Severity, Status
 from auditor.resources import Resource, resource_from_dict, resource_to_dict
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 class ToolInfo(BaseModel):
@@ -129,16 +129,26 @@ class HistoryInfo(BaseModel):
     previous_scan_id: str | None = None
     new: list[str] = Field(
         default_factory=list,
-        description="fingerprints failing now, not in the previous scan (empty when there is no previous "
-        "scan: previous_scan_id null, every failure is new)",
+        description="fingerprints failing now, not in the previous scan, in order, at most 1,000 (new_count "
+        "counts them all); empty when there is no previous scan (previous_scan_id null: every failure is new)",
     )
-    resolved: list[str] = Field(default_factory=list, description="fingerprints failing before, not now")
+    new_count: int | None = Field(default=None, description="how many are new (null in results before 2.1: len(new))")
+    resolved: list[str] = Field(
+        default_factory=list,
+        description="fingerprints failing before, not now, in order, at most 1,000 (resolved_count counts them all)",
+    )
+    resolved_count: int | None = Field(default=None, description="how many are resolved (null before 2.1: len(resolved))")
     first_seen: dict[str, datetime] = Field(
         default_factory=dict,
         description="the oldest open failures (at most 1,000, oldest first): fingerprint -> start of the first "
         "scan of this scope it failed in",
     )
     trend: list[TrendPoint] = Field(default_factory=list, description="open failures by severity, oldest first")
+
+    @property
+    def lists_every_new(self) -> bool:
+        """``new`` names every new failure (it is cut at 1,000 in large scans)."""
+        return self.new_count is None or self.new_count == len(self.new)
 
 
 class ScanResult(BaseModel):

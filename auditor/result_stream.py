@@ -2,7 +2,7 @@
 
 Layout (schema version 2), one JSON document whose long arrays hold one item per line::
 
-    {"schema_version":"2.0","tool":{...},"checks":{...},
+    {"schema_version":"2.1","tool":{...},"checks":{...},
     "findings":[
     {...finding...},
     {...finding...}

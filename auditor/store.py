@@ -34,6 +34,9 @@ SCHEMA_HEAD = "0004"
 # Open failures listed with their first-seen date in a result's history (the oldest first): the
 # report shows the oldest; a list of every failing fingerprint would grow with the estate.
 FIRST_SEEN_LISTED = 1000
+# New and resolved fingerprints listed in a result's history (counted in full): a night that adds
+# an account or a check can make hundreds of thousands new. ``--fail-on-new`` asks the store then.
+CHANGES_LISTED = 1000
 
 
 def default_store_path() -> Path:
@@ -363,6 +366,21 @@ class Store:
         with self.engine.connect() as conn:
             return {r[0] for r in conn.execute(query)}
 
+    def failing_among(self, scan_id: str, fingerprints: Sequence[str]) -> set[str]:
+        """Which of ``fingerprints`` were unsuppressed failures of one scan (a batch at a time:
+        what ``--fail-on-new`` asks when the result lists only the first new failures)."""
+        from sqlalchemy import select
+
+        f = self.findings.c
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(fingerprints), 500):
+                query = select(f.fingerprint).where(
+                    f.scan_id == scan_id, f.status == Status.FAIL.value, f.suppressed.is_(False),
+                    f.fingerprint.in_(fingerprints[start:start + 500]))
+                found.update(r[0] for r in conn.execute(query))
+        return found
+
     def history_for(self, result: ScanResult) -> HistoryInfo:
         """How ``result`` relates to the stored scans of its scope (computed before it is saved).
 
@@ -375,8 +393,8 @@ class Store:
         baseline = self.previous_baseline(scope, previous)
         with self.engine.connect() as conn:
             now = self._failing_now(conn, result)
-            new, resolved, first = self._compare(conn, now, scope, baseline.id if baseline else None,
-                                                 result.scan.started)
+            (new, new_count), (resolved, resolved_count), first = self._compare(
+                conn, now, scope, baseline.id if baseline else None, result.scan.started)
             conn.rollback()  # the temporary table goes with the transaction
         trend = [
             TrendPoint(scan_id=s.id, started=s.started, failing_by_severity=dict(s.counts.get("failures_by_severity", {})))
@@ -394,7 +412,9 @@ class Store:
         return HistoryInfo.model_construct(
             previous_scan_id=baseline.id if baseline else None,
             new=new,
+            new_count=new_count,
             resolved=resolved,
+            resolved_count=resolved_count,
             first_seen=first,
             trend=trend,
         )
@@ -420,25 +440,27 @@ class Store:
 
     def _compare(
         self, conn: Any, now: Any, scope: str, baseline: str | None, started: datetime
-    ) -> tuple[list[str], list[str], dict[str, datetime]]:
-        """New (failing now, not in the baseline; none listed without a baseline, where every
-        failure is new), resolved (the reverse) and the FIRST_SEEN_LISTED oldest open failures
-        with the start of the first stored scan of the scope they failed in (``started`` for
-        those failing here for the first time)."""
+    ) -> tuple[tuple[list[str], int | None], tuple[list[str], int | None], dict[str, datetime]]:
+        """New (failing now, not in the baseline; none without a baseline, where every failure is
+        new) and resolved (the reverse), each as its first CHANGES_LISTED fingerprints and its
+        count; and the FIRST_SEEN_LISTED oldest open failures with the start of the first stored
+        scan of the scope they failed in (``started`` for those failing here for the first time)."""
         from sqlalchemy import exists, func, select
 
         f, s, n = self.findings.c, self.scans.c, now.c
         failing_in_baseline = (f.scan_id == baseline, f.status == Status.FAIL.value, f.suppressed.is_(False))
-        new: list[str] = []
-        resolved: list[str] = []
+        new: tuple[list[str], int | None] = ([], None)
+        resolved: tuple[list[str], int | None] = ([], None)
         if baseline is not None:
             new_q = select(n.fingerprint).distinct().where(
-                ~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline)).order_by(n.fingerprint)
-            new = [r[0] for r in conn.execute(new_q)]
+                ~exists().where(f.fingerprint == n.fingerprint, *failing_in_baseline))
             resolved_q = select(f.fingerprint).distinct().where(
-                *failing_in_baseline, ~exists().where(n.fingerprint == f.fingerprint)
-            ).order_by(f.fingerprint)
-            resolved = [r[0] for r in conn.execute(resolved_q)]
+                *failing_in_baseline, ~exists().where(n.fingerprint == f.fingerprint))
+            new, resolved = (
+                ([r[0] for r in conn.execute(q.order_by(q.selected_columns[0]).limit(CHANGES_LISTED))],
+                 int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0))
+                for q in (new_q, resolved_q)
+            )
         failed_before_in_scope = (
             select(f.fingerprint)
             .select_from(self.findings.join(self.scans, f.scan_id == s.id))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from auditor.config import STARTER_CONFIG, load_config
 
 from .conftest import Auditor, public_bucket_tf
@@ -30,6 +32,26 @@ def test_an_unchanged_night_passes_with_fail_on_new_and_a_new_failure_fails(audi
     same = auditor("scan", "iac", "infra", "-o", "out", "--fail-on-new")
     assert same.code == 0
     assert auditor("diff", "--scope", "iac-infra").code == 0  # nothing got worse
+
+
+def test_fail_on_new_asks_the_store_when_the_result_lists_only_the_first_new_failures(
+    auditor: Auditor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.store as store_module
+
+    monkeypatch.setattr(store_module, "CHANGES_LISTED", 1)  # a large night: one new failure listed
+    public_bucket_tf(tmp_path / "infra", ["acme-ml-s5-access-logs-of-the-training-cluster", "acme-old-two"])
+    assert auditor("scan", "iac", "infra", "-o", "out", "-q").code == 1
+    public_bucket_tf(tmp_path / "infra", ["acme-ml-s5-access-logs-of-the-training-cluster", "acme-old-two",
+                                          "acme-new-one", "acme-new-two"])
+    worse = auditor("scan", "iac", "infra", "-o", "out", "--fail-on-new", "-f", "json", "--output", "r.json")
+    assert worse.code == 1
+    history = json.loads((tmp_path / "r.json").read_text())["history"]
+    assert len(history["new"]) == 1 and history["new_count"] > 4  # every severity; 4 at or above high
+    assert "4 new failing finding(s) at or above high:" in worse.out
+    assert "acme-new-one" in worse.out and "acme-new-two" in worse.out
+    assert "(4 more already failing in the previous scan; not new)" in worse.out
+    assert auditor("scan", "iac", "infra", "-o", "out", "--fail-on-new").code == 0  # nothing new since
 
 
 def test_fail_on_new_against_a_baseline_file(auditor: Auditor, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_findings_stream_from_the_file_one_per_line(tmp_path: Path) -> None:
     lines = path.read_bytes().split(b"\n")
     assert lines[1] == b'"findings":[' and b'"inventory":[' in lines
     doc = json.loads(path.read_text())  # still one ordinary JSON document
-    assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "2.1"
     catalog = doc["checks"]["bucket_public_read"]
     assert catalog["title"] and catalog["remediation"] and catalog["controls"]
     assert all("title" not in f and "remediation" not in f and "controls" not in f for f in doc["findings"])
@@ -67,7 +67,7 @@ def test_a_version_1_result_is_converted_on_load(tmp_path: Path) -> None:
     v1.write_text(json.dumps(doc, indent=2))
     assert not is_streamed(v1)
     loaded = ScanResult.load(v1)
-    assert loaded.schema_version == "2.0" and set(loaded.checks) == {f["check_id"] for f in doc["findings"]}
+    assert loaded.schema_version == "2.1" and set(loaded.checks) == {f["check_id"] for f in doc["findings"]}
     assert [f.fingerprint for f in loaded.findings] == [f["fingerprint"] for f in doc["findings"]]
     assert loaded.verify_digest()  # re-digested as the version-2 document it now is
 

@@ -16,6 +16,7 @@ from auditor.config import ConfigError
 from auditor.findings import Severity, Status
 from auditor.result import ScanResult
 from auditor.store import (
+    CHANGES_LISTED,
     FIRST_SEEN_LISTED,
     Store,
     default_store_path,
@@ -250,7 +251,11 @@ def history_matches_set_arithmetic(store: Store) -> None:
     assert len(new) > 1000 and len(resolved) >= 500
     oldest = dict(sorted(first.items(), key=lambda item: (item[1], item[0]))[:FIRST_SEEN_LISTED])
     assert len(first) > FIRST_SEEN_LISTED
-    assert history.new == new and history.resolved == resolved and history.first_seen == oldest
+    assert history.first_seen == oldest
+    assert len(new) > CHANGES_LISTED and history.new == new[:CHANGES_LISTED] and history.new_count == len(new)
+    assert history.resolved == resolved[:CHANGES_LISTED] and history.resolved_count == len(resolved)
+    assert not history.lists_every_new
+    assert store.failing_among(stored[2].scan.id, new[:700] + resolved[:700]) == set(resolved[:700])
     assert set(store.failing_fingerprints(stored[2].scan.id)) == {
         f.fingerprint for f in stored[2].findings if f.active_failure
     }
