@@ -21,12 +21,12 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
-from auditor.linking import Update, _normal, address_key, bucket_pointer_keys, join_updates
-from auditor.linking_genai import needs_linking
+from auditor.linking import Update, address_key, bucket_keys, bucket_pointer_keys, join_updates, normal_ip
+from auditor.linking_genai import needs_joins, needs_linking
 from auditor.resources import (
     Bucket,
     ClusterExposure,
@@ -46,6 +46,7 @@ _PREFIXES = tuple(b'{"kind":"' + kind.encode() + b'"' for kind in
                   ("Service", "Instance", "FirewallRule", "ClusterExposure", "Bucket", "Role", "MLWorkload"))
 _CACHED = 4096  # parsed resources kept for repeated lookups
 _BATCH = 5000
+_R = TypeVar("_R", bound=Resource)
 
 
 @functools.cache
@@ -110,7 +111,7 @@ class FileIndex:
             add(_SERVICE, "")
         elif kind == "Instance":
             for ip in [*(field(Instance, "private_ips") or []), *(field(Instance, "public_ips") or [])]:
-                key = _normal(str(ip))
+                key = normal_ip(str(ip))
                 if key:
                     add(_IP, key)
         elif kind == "FirewallRule":
@@ -122,18 +123,13 @@ class FileIndex:
                     with contextlib.suppress(TypeError, ValueError):
                         add(_EXPOSURE, f"{address_key(str(address))}\0{int(port)}")
         elif kind == "Bucket" and field(Bucket, "scope") != "container":
-            names = [rid, name, f"arn:aws:s3:::{name}"]
-            if ref.get("cloud") == "azure":
-                names.append(rid.lower())
-            for key in dict.fromkeys(names):
+            for key in bucket_keys(rid, name, ref.get("cloud")):
                 add(_BUCKET, key)
         elif kind == "Role":
             add(_ROLE, rid)
         elif kind == "MLWorkload":
             add(_WORKLOAD, rid)
-            if any(data.get(attr) for attr in ("role", "action_roles", "source_buckets", "backing_store",
-                                               "artifact_buckets")) or (
-                    data.get("invocation_logging") is True and data.get("log_targets")):
+            if needs_joins(data):
                 add(_TO_LINK, "")
 
     # -- reading -------------------------------------------------------------------------------
@@ -149,11 +145,17 @@ class FileIndex:
             self._cache.popitem(last=False)
         return resource
 
-    def _one(self, space: int, key: str, *, last: bool) -> tuple[int, Resource] | None:
+    def _one(self, space: int, key: str, kind: type[_R], *, last: bool) -> tuple[int, _R] | None:
+        """The resource of ``kind`` that answers to ``key`` (the last or the first in the inventory)."""
         order = "DESC" if last else "ASC"
         row = self._db.execute(f"SELECT seq, offset FROM keys WHERE space=? AND key=? ORDER BY seq {order} LIMIT 1",
                                (space, key)).fetchone()
-        return (row[0], self._at(row[1])) if row else None
+        found = self._at(row[1]) if row else None
+        return (row[0], found) if isinstance(found, kind) else None
+
+    def _resource(self, space: int, key: str, kind: type[_R], *, last: bool) -> _R | None:
+        found = self._one(space, key, kind, last=last)
+        return found[1] if found is not None else None
 
     def _all(self, space: int) -> Iterator[tuple[int, Resource]]:
         cursor = self._db.execute("SELECT seq, offset FROM keys WHERE space=? ORDER BY seq", (space,))
@@ -161,67 +163,51 @@ class FileIndex:
             for seq, offset in rows:
                 yield seq, self._at(offset)
 
-    def _typed(self, found: tuple[int, Resource] | None, kind: type[Any]) -> Any:
-        return found[1] if found is not None and isinstance(found[1], kind) else None
-
     def services(self) -> Iterable[tuple[int, Service]]:
         return ((seq, r) for seq, r in self._all(_SERVICE) if isinstance(r, Service))
 
     def instance_at(self, address: str) -> Instance | None:
-        key = _normal(address)
-        return self._typed(self._one(_IP, key, last=True), Instance) if key else None
+        key = normal_ip(address)
+        return self._resource(_IP, key, Instance, last=True) if key else None
 
     def rules_attached_to(self, instance_id: str) -> list[str]:
         rows = self._db.execute("SELECT rule FROM attached WHERE target=? ORDER BY seq", (instance_id,))
         return [row[0] for row in rows]
 
     def rule(self, rule_id: str) -> FirewallRule | None:
-        return self._typed(self._one(_RULE, rule_id, last=True), FirewallRule)  # type: ignore[no-any-return]
+        return self._resource(_RULE, rule_id, FirewallRule, last=True)
 
     def exposure_at(self, address: str, port: int) -> tuple[int, ClusterExposure] | None:
-        found = self._one(_EXPOSURE, f"{address_key(address)}\0{port}", last=True)
-        return (found[0], found[1]) if found is not None and isinstance(found[1], ClusterExposure) else None
+        return self._one(_EXPOSURE, f"{address_key(address)}\0{port}", ClusterExposure, last=True)
 
     def linking_workloads(self) -> Iterable[tuple[int, MLWorkload]]:
         return ((seq, r) for seq, r in self._all(_TO_LINK) if isinstance(r, MLWorkload) and needs_linking(r))
 
     def bucket(self, pointer: str) -> Bucket | None:
         for key in bucket_pointer_keys(pointer):
-            found = self._typed(self._one(_BUCKET, key, last=False), Bucket)
+            found = self._resource(_BUCKET, key, Bucket, last=False)
             if found is not None:
-                return found  # type: ignore[no-any-return]
+                return found
         return None
 
     def role(self, role_id: str) -> Role | None:
-        return self._typed(self._one(_ROLE, role_id, last=False), Role)  # type: ignore[no-any-return]
+        return self._resource(_ROLE, role_id, Role, last=False)
 
     def workload(self, workload_id: str) -> MLWorkload | None:
-        return self._typed(self._one(_WORKLOAD, workload_id, last=False), MLWorkload)  # type: ignore[no-any-return]
+        return self._resource(_WORKLOAD, workload_id, MLWorkload, last=False)
 
     # -- the joins' results ----------------------------------------------------------------------
 
-    def join(self) -> int:
-        """Run every join; their results are kept on disk. Returns how many resources change."""
-        count = 0
+    def join(self) -> None:
+        """Run every join (one update per position); their results are kept on disk."""
         batch: list[tuple[int, str]] = []
         for seq, update in join_updates(self):
             batch.append((seq, json.dumps(update)))
-            count += 1
             if len(batch) >= _BATCH:
-                self._save(batch)
-        self._save(batch)
+                self._db.executemany("INSERT INTO updates VALUES (?,?)", batch)
+                batch.clear()
+        self._db.executemany("INSERT INTO updates VALUES (?,?)", batch)
         self._cache.clear()
-        return count
-
-    def _save(self, batch: list[tuple[int, str]]) -> None:
-        for seq, data in batch:  # one update per position; a second one for it is merged
-            try:
-                self._db.execute("INSERT INTO updates VALUES (?,?)", (seq, data))
-            except sqlite3.IntegrityError:
-                (before,) = self._db.execute("SELECT data FROM updates WHERE seq=?", (seq,)).fetchone()
-                self._db.execute("UPDATE updates SET data=? WHERE seq=?", (json.dumps({**json.loads(before),
-                                                                                    **json.loads(data)}), seq))
-        batch.clear()
 
     def updates(self) -> Iterator[tuple[int, Update]]:
         """The join results in inventory order."""

@@ -59,15 +59,15 @@ class JoinIndex(Protocol):
 
 def address_key(address: str) -> str:
     """How an address is compared: an IP in its normal form, anything else lower-cased."""
-    return _normal(address) or address.lower()
+    return normal_ip(address) or address.lower()
 
 
-def bucket_keys(bucket: Bucket) -> list[str]:
+def bucket_keys(bucket_id: str, name: str, cloud: str | None) -> list[str]:
     """The pointers a bucket answers to: its id, its name, its S3 ARN (and an ARM id lower-cased)."""
-    keys = [bucket.ref.id, bucket.ref.name, f"arn:aws:s3:::{bucket.ref.name}"]
-    if bucket.ref.cloud == "azure":  # ARM ids are case-insensitive (diagnostic settings often differ)
-        keys.append(bucket.ref.id.lower())
-    return keys
+    keys = [bucket_id, name, f"arn:aws:s3:::{name}"]
+    if cloud == "azure":  # ARM ids are case-insensitive (diagnostic settings often differ)
+        keys.append(bucket_id.lower())
+    return list(dict.fromkeys(keys))
 
 
 def bucket_pointer_keys(pointer: str) -> list[str]:
@@ -99,7 +99,7 @@ class MemoryIndex:
                 self._services.append((i, r))
             elif isinstance(r, Instance):
                 for ip in [*r.private_ips, *r.public_ips]:  # public wins when an address is listed twice
-                    key = _normal(ip)
+                    key = normal_ip(ip)
                     if key:
                         self._by_ip[key] = r
             elif isinstance(r, FirewallRule):
@@ -111,7 +111,7 @@ class MemoryIndex:
                     for port in r.ports:
                         self._exposures[(address_key(address), port)] = (i, r)
             elif isinstance(r, Bucket) and r.scope != "container":
-                for key in bucket_keys(r):
+                for key in bucket_keys(r.ref.id, r.ref.name, r.ref.cloud):
                     self._buckets.setdefault(key, r)
             elif isinstance(r, Role):
                 self._roles.setdefault(r.ref.id, r)
@@ -124,7 +124,7 @@ class MemoryIndex:
         return self._services
 
     def instance_at(self, address: str) -> Instance | None:
-        key = _normal(address)
+        key = normal_ip(address)
         return self._by_ip.get(key) if key else None
 
     def rules_attached_to(self, instance_id: str) -> list[str]:
@@ -190,7 +190,8 @@ def join_updates(index: JoinIndex) -> Iterator[tuple[int, Update]]:
             yield i, update
 
 
-def _normal(address: str) -> str | None:
+def normal_ip(address: str) -> str | None:
+    """An IP address in its normal form (None for a host name)."""
     try:
         return str(ipaddress.ip_address(address.strip("[]")))
     except ValueError:

@@ -27,11 +27,19 @@ if TYPE_CHECKING:
 _STORE_TYPES = ("knowledge_base", "vector_store")
 
 
+# A workload's pointers to other resources (role, buckets, vector store): any of them set means a join.
+POINTERS = ("role", "action_roles", "source_buckets", "backing_store", "artifact_buckets")
+
+
 def needs_linking(resource: Resource) -> bool:
-    return isinstance(resource, MLWorkload) and bool(
-        resource.role or resource.action_roles or resource.source_buckets or resource.backing_store or resource.artifact_buckets
-        or (resource.invocation_logging is True and resource.log_targets)
-    )
+    return isinstance(resource, MLWorkload) and needs_joins(
+        {name: getattr(resource, name) for name in (*POINTERS, "invocation_logging", "log_targets")})
+
+
+def needs_joins(workload: dict[str, object]) -> bool:
+    """``needs_linking`` on a workload's fields (a dictionary read from an inventory line)."""
+    return any(workload.get(name) for name in POINTERS) or bool(
+        workload.get("invocation_logging") is True and workload.get("log_targets"))
 
 
 def genai_update(w: MLWorkload, index: JoinIndex) -> dict[str, object]:

@@ -16,17 +16,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.collectors.base import CollectionError, Collector
 from auditor.config import AuditorConfig, ConfigError
 from auditor.engine import collect
-from auditor.findings import Finding, Severity, Status
+from auditor.findings import Finding, Severity
 from auditor.registry import Registry, RegistryError
 from auditor.resources import Resource
 from auditor.result import (
-    BaselineChanges,
     ScanResult,
 )
+
+if TYPE_CHECKING:
+    from auditor.store import Store
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -95,24 +98,6 @@ def _ran_by() -> str:
         return socket.gethostname()
 
 
-def compare_with_baseline(findings: Sequence[Finding], baseline_path: Path) -> BaselineChanges:
-    """Mark failures already present in the baseline so they do not fail the build."""
-    try:
-        baseline = ScanResult.load(baseline_path)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--baseline {baseline_path}: cannot read it as an auditor result: {exc}") from exc
-    before = {f.fingerprint for f in baseline.findings if f.status == Status.FAIL}
-    now = {f.fingerprint for f in findings if f.status == Status.FAIL}
-    changes = BaselineChanges(
-        baseline_scan_id=baseline.scan.id,
-        baseline_digest=baseline.digest or None,
-        new=sorted(now - before),
-        resolved=sorted(before - now),
-        unchanged=len(now & before),
-    )
-    return changes
-
-
 def evaluate_resources(
     resources: Iterable[Resource],
     errors: Sequence[CollectionError],
@@ -150,11 +135,11 @@ def collected_nothing(result: ScanResult) -> bool:
 NewAmong = Callable[[list[str]], set[str]]
 
 
-def new_failures(result: ScanResult, options: ScanOptions) -> NewAmong | None:
+def new_failures(result: ScanResult, options: ScanOptions, store: Store | None = None) -> NewAmong | None:
     """Which of a batch of failing fingerprints count as new, or None when every failure counts:
     the ``--baseline`` file, else (with ``fail_on_new``) the previous stored scan of the same scope
     that read something. When the result lists only the first new failures (a large night), the
-    store answers, a batch at a time."""
+    store answers, a batch at a time (``store``: the one the history came from, else opened)."""
     if result.changes is not None:
         return _among(set(result.changes.new))
     if options.fail_on_new and result.history is not None:
@@ -163,11 +148,12 @@ def new_failures(result: ScanResult, options: ScanOptions) -> NewAmong | None:
             return None  # no previous scan: every failure is new
         if history.lists_every_new:
             return _among(set(history.new))
-        from auditor.store import open_store, resolve_store_url
+        if store is None:
+            from auditor.store import open_store, resolve_store_url
 
-        store = open_store(resolve_store_url(options.store, options.config.store))
-        previous = history.previous_scan_id
-        return lambda fingerprints: set(fingerprints) - store.failing_among(previous, fingerprints)
+            store = open_store(resolve_store_url(options.store, options.config.store))
+        asked, previous = store, history.previous_scan_id
+        return lambda fingerprints: set(fingerprints) - asked.failing_among(previous, fingerprints)
     return None
 
 
@@ -175,14 +161,15 @@ def _among(new: set[str]) -> NewAmong:
     return lambda fingerprints: {fp for fp in fingerprints if fp in new}
 
 
-def iter_gating(result: ScanResult, options: ScanOptions, tally: dict[str, int] | None = None) -> Iterator[Finding]:
+def iter_gating(result: ScanResult, options: ScanOptions, tally: dict[str, int] | None = None,
+                store: Store | None = None) -> Iterator[Finding]:
     """The unsuppressed failures at or above ``fail_on`` that make the exit code 1, as a stream
     (asked about in batches when only new ones count); ``tally["not_new"]`` counts those at that
     level that are not new (already failing in the baseline)."""
     if options.fail_on is None:
         return
     rank = options.fail_on.rank
-    new_among = new_failures(result, options)
+    new_among = new_failures(result, options, store)
     batch: list[Finding] = []
 
     def judged() -> Iterator[Finding]:
@@ -208,12 +195,12 @@ def iter_gating(result: ScanResult, options: ScanOptions, tally: dict[str, int] 
         yield from judged()
 
 
-def exit_code(result: ScanResult, options: ScanOptions) -> int:
+def exit_code(result: ScanResult, options: ScanOptions, store: Store | None = None) -> int:
     if collected_nothing(result):
         return EXIT_INCOMPLETE  # nothing was judged: never a pass, even with --allow-partial
     if result.scan.incomplete and not options.allow_partial:
         return EXIT_INCOMPLETE
-    return EXIT_FAILURES if next(iter_gating(result, options), None) is not None else EXIT_OK
+    return EXIT_FAILURES if next(iter_gating(result, options, store=store), None) is not None else EXIT_OK
 
 
 def run_scan(collectors: Sequence[Collector], options: ScanOptions, *, sources: Sequence[str]) -> int:
@@ -260,7 +247,7 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
         raise ConfigError(str(exc)) from exc
     print_summary(result)  # --quiet keeps the summary and drops the rest
     if not options.quiet:
-        report_failures(result, options)
+        report_failures(result, options, store)
     print_collection_errors(result.collection_errors)
     if collected_nothing(result):
         print(
@@ -270,15 +257,15 @@ def finish(result: ScanResult, options: ScanOptions) -> int:
     if not options.quiet:
         for path in paths:
             print(f"wrote {path}", file=sys.stderr)
+    code = exit_code(result, options, store)  # before the store is closed: --fail-on-new may ask it
     record_and_notify(result, store, options)
-    code = exit_code(result, options)
     from auditor.evaluation import discard
 
     discard(result.source)  # the scratch result file (any --format json copy is kept)
     return code
 
 
-def report_failures(result: ScanResult, options: ScanOptions) -> None:
+def report_failures(result: ScanResult, options: ScanOptions, store: Store | None = None) -> None:
     from auditor.console import print_failures, worst_failures
 
     if options.fail_on is None:
@@ -287,7 +274,7 @@ def report_failures(result: ScanResult, options: ScanOptions) -> None:
         print("note: --fail-on-new has no stored scan or --baseline to compare with; every failure counts as new",
               file=sys.stderr)
     tally = {"not_new": 0}
-    shown, total = worst_failures(iter_gating(result, options, tally))  # a bounded fold
+    shown, total = worst_failures(iter_gating(result, options, tally, store))  # a bounded fold
     print_failures(shown, options.fail_on.value, total=total, not_new=tally["not_new"])
 
 
