@@ -11,6 +11,7 @@ Each hook does nothing when no budget is installed, so collectors attach them un
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any
@@ -18,13 +19,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from auditor import throttle
 
-# botocore error codes meaning "slow down" (its own retry handler's list, plus S3's SlowDown).
-AWS_THROTTLE_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
-})
 THROTTLE_STATUS = 429
 _ATTACHED = "_auditor_throttle_key"
 
@@ -44,9 +38,9 @@ def attach_boto3(session: Any, key: str) -> None:
         if budget is not None:
             budget.acquire(key)
 
-    def needs_retry(response: Any = None, **_: Any) -> None:
+    def needs_retry(**kwargs: Any) -> None:
         budget = throttle.active()
-        if budget is not None and response is not None and is_aws_throttle(response):
+        if budget is not None and kwargs.get("response") is not None and is_aws_throttle(**kwargs):
             budget.throttled(key)
 
     events.register("before-send", before_send, unique_id=f"auditor-throttle-send-{id(session)}")
@@ -54,11 +48,17 @@ def attach_boto3(session: Any, key: str) -> None:
     setattr(session, _ATTACHED, key)
 
 
-def is_aws_throttle(response: Any) -> bool:
-    """``response`` as botocore's needs-retry event gives it: (http response, parsed answer)."""
-    http, parsed = response
-    code = ((parsed or {}).get("Error") or {}).get("Code")
-    return code in AWS_THROTTLE_CODES or getattr(http, "status_code", None) == THROTTLE_STATUS
+def is_aws_throttle(**needs_retry: Any) -> bool:
+    """botocore's own verdict on a needs-retry event (its adaptive retry mode slows down on the
+    same): a throttling error code, a modeled throttling error, or a 429 the model does not cover."""
+    return bool(_aws_detector().is_throttling_error(**needs_retry))
+
+
+@functools.cache
+def _aws_detector() -> Any:
+    from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
+
+    return ThrottlingErrorDetector(RetryEventAdapter())
 
 
 _callers: dict[str, str] = {}
